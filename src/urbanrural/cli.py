@@ -1,0 +1,209 @@
+"""Command-line interface: ``urbanrural <command>``.
+
+Commands
+--------
+data info [DATASET|FILE]    coverage table (indicator × years × regions)
+data check FILE             read and validate a file; exit 0 with a summary or 1 with errors
+data convert FILE OUT       convert between CSV / Excel / Parquet and long / wide layouts
+data list                   the bundled datasets
+report                      the main job (until the full report lands: coverage of the
+                            embedded data)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from .data import DATASETS, DataError, Panel, load_dataset, read, write
+
+console = Console()
+
+
+def _open(source: str, **options) -> Panel:
+    if source in DATASETS:
+        return load_dataset(source)
+    if not Path(source).exists():
+        raise DataError(f"'{source}' is neither a bundled dataset ({', '.join(DATASETS)}) "
+                        "nor an existing file")
+    return read(source, **options)
+
+
+def _strip(panel: Panel, ind: str, years: list[int], n_regions: int) -> str:
+    """One character per year: █ all regions, ▓ at least half, ░ some, · none."""
+    d = panel._data
+    counts = d[d.indicator == ind].groupby("year").size()
+    chars = []
+    for y in years:
+        c = int(counts.get(y, 0))
+        chars.append("█" if c >= n_regions else "▓" if c >= n_regions / 2 else
+                     "░" if c > 0 else "·")
+    return "".join(chars)
+
+
+def coverage_table(panel: Panel, lang: str = "both") -> Table:
+    cov = panel.coverage()
+    years = panel.years
+    n_regions = len(panel.regions)
+    title = panel.provenance.get("title_zh", panel.name)
+    if panel.provenance.get("title_en"):
+        title += f" / {panel.provenance['title_en']}"
+    t = Table(title=f"{title}: {n_regions} regions, {years[0]}–{years[-1]}, "
+                    f"{len(cov)} indicators, {len(panel)} values",
+              caption=f"years {years[0]}→{years[-1]}: █ all {n_regions} regions  ▓ ≥ half  "
+                      "░ some  · none.  complete = every region has every year in its span",
+              show_lines=False, header_style="bold")
+    t.add_column("indicator 指标", overflow="fold", max_width=44)
+    t.add_column("unit 单位", max_width=12)
+    t.add_column("years 年份")
+    t.add_column("regions 地区", justify="right")
+    t.add_column("values 数值", justify="right")
+    t.add_column("complete 完整", justify="center")
+    t.add_column("coverage by year 逐年覆盖", no_wrap=True)
+    for ind, r in cov.iterrows():
+        label = ind
+        names = " / ".join(x for x in (r.name_zh, r.name_en) if x)
+        if names:
+            label = f"{ind}\n[dim]{names}[/dim]"
+        span = f"{r.first_year}–{r.last_year}" if r.first_year != r.last_year else \
+            str(r.first_year)
+        if r.missing_years:
+            span += f"\n[dim]gaps: {r.missing_years}[/dim]"
+        complete = "[green]✔[/green]" if r.complete else \
+            f"[yellow]{100 * r.share_present:.0f}%[/yellow]"
+        t.add_row(label, str(r.unit), span, r.of_all_regions, str(r.n_values), complete,
+                  _strip(panel, ind, years, n_regions))
+    return t
+
+
+def cmd_info(args) -> int:
+    sources = [args.source] if args.source else list(DATASETS)
+    for s in sources:
+        panel = _open(s)
+        console.print(coverage_table(panel))
+        if panel.report is not None:
+            console.print(panel.report.summary())
+    return 0
+
+
+def cmd_check(args) -> int:
+    try:
+        panel = read(args.file, **_read_options(args))
+    except DataError as e:
+        console.print(f"[bold red]✗ {args.file} cannot be used as it is[/bold red]")
+        console.print(str(e), markup=False, highlight=False)
+        return 1
+    rep = panel.report
+    console.print(f"[bold green]✓ {args.file}[/bold green]: {len(panel.regions)} regions, "
+                  f"{len(panel.indicator_ids)} indicator(s), years "
+                  f"{panel.years[0]}–{panel.years[-1]}")
+    console.print(rep.summary(), markup=False, highlight=False)
+    if not rep.balanced:  # pragma: no cover - a bug, not a user error
+        console.print("[red]row accounting does not balance[/red]")
+        return 2
+    return 0
+
+
+def cmd_convert(args) -> int:
+    try:
+        panel = _open(args.file, **_read_options(args))
+    except DataError as e:
+        console.print(str(e), markup=False, highlight=False)
+        return 1
+    out = write(panel, args.out, layout=args.layout, lang=args.lang)
+    console.print(f"wrote {out} ({len(panel)} values, layout {args.layout})")
+    return 0
+
+
+def cmd_list(args) -> int:
+    t = Table(title="bundled datasets 内置数据集")
+    for c in ("name", "title 标题", "regions", "years", "indicators"):
+        t.add_column(c)
+    for name, (zh, en, _) in DATASETS.items():
+        p = load_dataset(name)
+        t.add_row(name, f"{zh}\n{en}", str(len(p.regions)), f"{p.years[0]}–{p.years[-1]}",
+                  str(len(p.indicator_ids)))
+    console.print(t)
+    return 0
+
+
+def cmd_report(args) -> int:
+    """Placeholder main job until the report issue lands: show what the embedded data cover."""
+    console.print("[bold]urbanrural[/bold]: coverage of the embedded official data "
+                  "(the full report is built by a later release)")
+    for name in DATASETS:
+        panel = load_dataset(name)
+        if name == "world_countries":
+            cov = panel.coverage()
+            console.print(f"[bold]{name}[/bold]: {len(panel.regions)} countries, "
+                          f"{panel.years[0]}–{panel.years[-1]}, {len(cov)} indicators, "
+                          f"{len(panel)} values (run 'urbanrural data info world_countries' "
+                          "for the full table)")
+            continue
+        console.print(coverage_table(panel))
+    return 0
+
+
+def _read_options(args) -> dict:
+    opts = {}
+    for k in ("indicator", "unit", "layout_in", "sheet", "encoding"):
+        v = getattr(args, k, None)
+        if v is not None:
+            opts["layout" if k == "layout_in" else k] = v
+    return opts
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="urbanrural", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    data = sub.add_parser("data", help="inspect, check and convert data")
+    dsub = data.add_subparsers(dest="data_command", required=True)
+
+    def read_opts(sp):
+        sp.add_argument("--indicator", help="indicator name when the file does not say")
+        sp.add_argument("--unit", help="unit when the file does not say")
+        sp.add_argument("--layout-in", dest="layout_in",
+                        choices=["auto", "long", "wide_years", "wide_indicators", "nbs"])
+        sp.add_argument("--sheet", help="Excel sheet name")
+        sp.add_argument("--encoding", help="force a text encoding (default: detected)")
+
+    info = dsub.add_parser("info", help="coverage of a dataset or file")
+    info.add_argument("source", nargs="?", help="bundled dataset name or file")
+    info.set_defaults(func=cmd_info)
+    check = dsub.add_parser("check", help="validate a file")
+    check.add_argument("file")
+    read_opts(check)
+    check.set_defaults(func=cmd_check)
+    conv = dsub.add_parser("convert", help="convert formats and layouts")
+    conv.add_argument("file")
+    conv.add_argument("out")
+    conv.add_argument("--layout", default="long",
+                      choices=["long", "wide_years", "wide_indicators"])
+    conv.add_argument("--lang", default="zh", choices=["zh", "en"])
+    read_opts(conv)
+    conv.set_defaults(func=cmd_convert)
+    lst = dsub.add_parser("list", help="bundled datasets")
+    lst.set_defaults(func=cmd_list)
+    rep = sub.add_parser("report", help="the main job on the embedded data")
+    rep.add_argument("--out", default="urbanrural-output")
+    rep.set_defaults(func=cmd_report)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except DataError as e:
+        console.print(str(e), markup=False, highlight=False)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+

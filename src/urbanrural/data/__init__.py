@@ -1,0 +1,22 @@
+"""Data layer: panel model, region registry, readers/writers, validation, bundled datasets."""
+
+from .catalog import CATALOG, canonicalise
+from .datasets import DATASETS, load_dataset
+from .errors import DataError, Issue, ReadReport, RegionError
+from .panel import Indicator, Panel, PanelArray
+from .readers import read
+from .registry import NATIONAL_CODE, RegionRegistry, china, world
+from .writers import to_layout, write
+
+__all__ = [
+    "CATALOG", "DATASETS", "NATIONAL_CODE", "DataError", "Indicator", "Issue", "Panel",
+    "PanelArray", "ReadReport", "RegionError", "RegionRegistry", "canonicalise", "china",
+    "load_dataset", "read", "to_layout", "world", "write",
+]
+
+
+def open_data(source: str, **options) -> Panel:
+    """A bundled dataset by name, or a file path."""
+    if source in DATASETS:
+        return load_dataset(source)
+    return read(source, **options)

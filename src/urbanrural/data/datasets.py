@@ -1,0 +1,68 @@
+"""The bundled official datasets: one call loads a Panel with its provenance.
+
+============== ===================================================================
+name           content
+============== ===================================================================
+china_provinces 31 provinces: population (total, urban, rural), GDP, employment,
+               unemployment, pupil–teacher ratios, all-resident income (2013–2018), and
+               scattered yearbook cross-sections of urban and rural income,
+               consumption and Engel coefficients
+china_national national urban and rural series, 1978–2024 (income, consumption, Engel
+               coefficients in two series, population in two vintages, health, rural
+               electricity, irrigation, fertiliser, employment)
+world_countries countries × 2000–2020: urban and rural water, sanitation and hygiene
+               (WHO/UNICEF JMP 2021), urban and rural population (UN WUP 2018), and
+               multidimensional poverty (OPHI 2022)
+============== ===================================================================
+
+Provenance, vintages and licences: ``files/PROVENANCE.md`` and each indicator's ``source``,
+``licence`` and ``notes`` fields. Built by ``tools/build_datasets.py`` from ../shared/data.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandas as pd
+
+from .errors import DataError, Issue
+from .panel import Indicator, Panel
+from .registry import _files, china, world
+
+__all__ = ["load_dataset", "DATASETS"]
+
+DATASETS = {
+    "china_provinces": ("中国分省官方统计", "China: official statistics by province", "china"),
+    "china_national": ("中国全国城乡官方统计", "China: national urban and rural series", "china"),
+    "world_countries": ("世界各国城乡对比", "World: urban and rural pairs by country", "world"),
+}
+
+
+@cache
+def _load(name: str) -> tuple[pd.DataFrame, dict[str, Indicator]]:
+    f = _files()
+    data = pd.read_parquet(f / f"{name}.parquet")
+    data["year"] = data["year"].astype("int64")
+    data["region_code"] = data["region_code"].astype(str)
+    data["indicator"] = data["indicator"].astype(str)
+    meta = pd.read_csv(f / f"{name}_indicators.csv", dtype=str, keep_default_na=False)
+    inds = {r["id"]: Indicator(**r) for r in meta.to_dict("records")}
+    return data, inds
+
+
+def load_dataset(name: str) -> Panel:
+    """Load a bundled dataset as a :class:`Panel` (``china_provinces``, ``china_national``,
+    ``world_countries``)."""
+    if name not in DATASETS:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(DATASETS), n=2)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise DataError(Issue(f"unknown dataset{hint} Bundled datasets: "
+                              f"{', '.join(DATASETS)}", value=name))
+    data, inds = _load(name)
+    zh, en, reg = DATASETS[name]
+    registry = china() if reg == "china" else world()
+    return Panel(data.copy(), inds, registry=registry, name=name, _trusted=True,
+                 provenance={"dataset": name, "title_zh": zh, "title_en": en,
+                             "provenance_file": "urbanrural/data/files/PROVENANCE.md"})

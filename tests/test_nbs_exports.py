@@ -85,7 +85,6 @@ def test_gbk_crlf_portal_export_with_notes():
 
 
 def test_national_xls_export_has_indicators_as_rows():
-    pytest.importorskip("xlrd")
     p = ur.read(PORTAL / "national_population.xls")
     assert p.regions == ["000000"]
     assert set(p.indicator_ids) == {"population_total", "population_male", "population_female",

@@ -150,8 +150,9 @@ def canonicalise(panel: Panel) -> Panel:
         renames[ind_id] = target
     if not renames:
         return panel
-    data = panel.data
-    data["indicator"] = data["indicator"].replace(renames)
+    data = panel._data.copy()
+    data["indicator"] = data["indicator"].cat.rename_categories(
+        lambda c: renames.get(c, c))
     meta = {}
     for k, v in panel.indicators.items():
         if k in renames:
@@ -161,7 +162,8 @@ def canonicalise(panel: Panel) -> Panel:
         else:
             meta[k] = v
     out = Panel(data, meta, registry=panel.registry, region_names=panel.region_names,
-                name=panel.name, provenance=panel.provenance, report=panel.report)
+                name=panel.name, provenance=panel.provenance, report=panel.report,
+                _trusted=True)
     if panel.report is not None:
         for k, v in renames.items():
             panel.report.notices.append(f"indicator '{k}' recognised as standard id '{v}'")

@@ -97,11 +97,12 @@ class Panel:
         name: str = "",
         provenance: Mapping | None = None,
         report: ReadReport | None = None,
-        _trusted: bool = False,
+        _trusted: bool | str = False,
     ):
         if not _trusted:
             data = self._clean(data)
-        self._data = data
+        # "normalised": the reader already built sorted rows and used-only categoricals
+        self._data = data if _trusted == "normalised" else _normalise(data)
         self.registry = registry
         self.name = name
         self.provenance = dict(provenance or {})
@@ -148,21 +149,21 @@ class Panel:
             raise DataError(Issue(
                 f"{int(dup.sum())} rows repeat a region-year-indicator, e.g. "
                 f"{first.region_code} {first.year} {first.indicator}"))
-        return d.sort_values(["indicator", "region_code", "year"], ignore_index=True)
+        return d
 
     # ------------------------------------------------------------- accessors
     @property
     def data(self) -> pd.DataFrame:
-        """The long table (a copy): region_code, year, indicator, value."""
-        return self._data.copy()
+        """The long table (a copy): region_code, year, indicator, value (codes as text)."""
+        return self._data.astype({"region_code": str, "indicator": str})
 
     @property
     def indicator_ids(self) -> list[str]:
-        return sorted(self._data["indicator"].unique().tolist())
+        return list(self._data["indicator"].cat.categories)
 
     @property
     def regions(self) -> list[str]:
-        return sorted(self._data["region_code"].unique().tolist())
+        return list(self._data["region_code"].cat.categories)
 
     @property
     def years(self) -> list[int]:
@@ -188,20 +189,21 @@ class Panel:
     def _like(self, data: pd.DataFrame, indicators: Mapping[str, Indicator] | None = None,
               trusted: bool = True) -> Panel:
         ind = dict(indicators if indicators is not None else self.indicators)
-        keep = set(data["indicator"].unique())
+        keep = {str(x) for x in data["indicator"].unique()}
         ind = {k: v for k, v in ind.items() if k in keep}
         return Panel(data, ind, registry=self.registry, region_names=self.region_names,
                      name=self.name, provenance=self.provenance, _trusted=trusted)
 
     # ------------------------------------------------------------ conversion
     def to_frame(self, lang: str = "zh", *, unit: bool = False) -> pd.DataFrame:
-        """Long DataFrame: region_code, region, year, indicator, value (and unit if asked)."""
-        d = self._data
-        codes = d["region_code"].unique()
-        names = {c: self.region_label(c, lang) for c in codes}
+        """Long DataFrame: region_code, region, year, indicator, value (and unit if asked),
+        sorted by indicator, region and year."""
+        d = _sorted(self._data)
+        cats = d["region_code"].cat.categories
+        names = np.asarray([self.region_label(c, lang) for c in cats], dtype=object)
         out = pd.DataFrame({
             "region_code": d["region_code"].to_numpy(),
-            "region": d["region_code"].map(names).to_numpy(),
+            "region": names[d["region_code"].cat.codes.to_numpy()],
             "year": d["year"].to_numpy(),
             "indicator": d["indicator"].to_numpy(),
             "value": d["value"].to_numpy(),
@@ -218,9 +220,11 @@ class Panel:
         yrs = [int(y) for y in years] if years is not None else self.years
         ind = list(indicators) if indicators is not None else self.indicator_ids
         d = self._data
-        ri = pd.Index(reg).get_indexer(d["region_code"])
+        ri = pd.Index(reg).get_indexer(d["region_code"].cat.categories)[
+            d["region_code"].cat.codes.to_numpy()]
         ti = pd.Index(yrs).get_indexer(d["year"])
-        ki = pd.Index(ind).get_indexer(d["indicator"])
+        ki = pd.Index(ind).get_indexer(d["indicator"].cat.categories)[
+            d["indicator"].cat.codes.to_numpy()]
         ok = (ri >= 0) & (ti >= 0) & (ki >= 0)
         values = np.full((len(reg), len(yrs), len(ind)), np.nan)
         values[ri[ok], ti[ok], ki[ok]] = d["value"].to_numpy()[ok]
@@ -244,7 +248,8 @@ class Panel:
         """One indicator as a regions × years DataFrame (NaN where missing)."""
         self._check_indicators([indicator])
         d = self._data[self._data["indicator"] == indicator]
-        w = d.pivot(index="region_code", columns="year", values="value")
+        w = d.assign(region_code=d["region_code"].astype(str)).pivot(
+            index="region_code", columns="year", values="value")
         if lang:
             w.index = [self.region_label(c, lang) for c in w.index]
         return w
@@ -252,7 +257,9 @@ class Panel:
     def matrix(self, year: int, indicators: Iterable[str] | None = None) -> pd.DataFrame:
         """One year as a regions × indicators DataFrame (NaN where missing)."""
         d = self._data[self._data["year"] == int(year)]
-        w = d.pivot(index="region_code", columns="indicator", values="value")
+        w = d.assign(region_code=d["region_code"].astype(str),
+                     indicator=d["indicator"].astype(str)).pivot(
+            index="region_code", columns="indicator", values="value")
         if indicators is not None:
             ind = list(indicators)
             self._check_indicators(ind)
@@ -331,7 +338,7 @@ class Panel:
             raise ValueError("kind must be ratio, difference, share or per_capita")
         if scale is not None:
             factor = scale
-        d = self._data
+        d = self._data.assign(region_code=self._data["region_code"].astype(str))
         wa = d[d.indicator == a].set_index(["region_code", "year"])["value"]
         wb = d[d.indicator == b].set_index(["region_code", "year"])["value"]
         both = wa.index.intersection(wb.index)
@@ -355,9 +362,7 @@ class Panel:
             source=f"derived: {kind} of {a} {op} {b}"
             + (f" × {factor:g}" if factor != 1.0 else ""),
             notes=notes)
-        data = pd.concat([d, new], ignore_index=True).sort_values(
-            ["indicator", "region_code", "year"], ignore_index=True)
-        return self._like(data, meta)
+        return self._like(pd.concat([self._data, new], ignore_index=True), meta)
 
     def merge(self, other: Panel) -> Panel:
         """Combine two panels. Same region-year-indicator with different values is an error;
@@ -371,6 +376,7 @@ class Panel:
         if issues:
             raise DataError(issues)
         both = pd.concat([self._data, other._data], ignore_index=True)
+        both = both.astype({"region_code": str, "indicator": str})
         key = ["region_code", "year", "indicator"]
         dup = both.duplicated(key, keep=False)
         conflicts = both[dup].groupby(key)["value"].nunique()
@@ -398,7 +404,7 @@ class Panel:
         """One row per indicator: years, regions, values present and whether the
         regions × years rectangle it spans is complete."""
         d = self._data
-        g = d.groupby("indicator")
+        g = d.groupby("indicator", observed=True)
         all_regions = d["region_code"].nunique()
         out = pd.DataFrame({
             "first_year": g["year"].min(),
@@ -431,7 +437,7 @@ class Panel:
 
     def fingerprint(self) -> str:
         """SHA-256 of the sorted long table (codes, years, indicators, values to 12 digits)."""
-        d = self._data
+        d = _sorted(self._data)
         h = hashlib.sha256()
         for col in ("region_code", "indicator"):
             h.update("\x1f".join(d[col].astype(str)).encode())
@@ -441,7 +447,9 @@ class Panel:
 
     def equals(self, other: Panel) -> bool:
         """Same values for the same keys (metadata not compared)."""
-        a, b = self._data, other._data
+        if len(self) != len(other):
+            return False
+        a, b = _sorted(self._data), _sorted(other._data)
         return (len(a) == len(b) and a[["region_code", "year", "indicator"]].equals(
             b[["region_code", "year", "indicator"]]) and np.array_equal(
             a["value"].to_numpy(), b["value"].to_numpy()))
@@ -460,3 +468,31 @@ def _compress_years(years: list[int]) -> str:
             start = prev = y
     return ", ".join(parts)
 
+
+
+def _normalise(data: pd.DataFrame) -> pd.DataFrame:
+    """Region codes and indicator ids as categoricals with sorted categories (only those
+    present). Row order is free: methods that need an order sort on demand."""
+    d = data.reset_index(drop=True)
+    for col in ("region_code", "indicator"):
+        c = d[col]
+        if isinstance(c.dtype, pd.CategoricalDtype):
+            used = np.bincount(c.cat.codes.to_numpy(np.int64) + 1,
+                               minlength=len(c.cat.categories) + 1)[1:]
+            if (used == 0).any():
+                c = c.cat.remove_unused_categories()
+            cats = [str(x) for x in c.cat.categories]
+            if cats != sorted(cats) or any(not isinstance(x, str) for x in c.cat.categories):
+                c = c.cat.rename_categories(cats).cat.reorder_categories(sorted(cats))
+        else:
+            c = pd.Categorical(c.astype(str))
+            c = pd.Series(c, index=d.index)
+        d[col] = c
+    return d
+
+
+def _sorted(data: pd.DataFrame) -> pd.DataFrame:
+    """Rows in (indicator, region, year) order; the panel itself keeps input order."""
+    ind = data["indicator"].cat.codes.to_numpy(np.int64)
+    reg = data["region_code"].cat.codes.to_numpy(np.int64)
+    return data.iloc[np.lexsort((data["year"].to_numpy(), reg, ind))].reset_index(drop=True)

@@ -75,7 +75,7 @@ class _Cells:
     indicator: np.ndarray    # indicator id
     value: np.ndarray        # value text (or float when already numeric)
     row: np.ndarray          # 1-based line in the file
-    column: np.ndarray       # column header of the value cell
+    column: np.ndarray | str  # column header of each value cell (one name for long tables)
     unit: np.ndarray | None = None
 
 
@@ -163,7 +163,7 @@ def read(
 
     Parameters
     ----------
-    path : CSV/TXT, Excel (.xlsx; .xls with ``xlrd``) or Parquet file.
+    path : CSV/TXT, Excel (.xlsx or .xls, read with calamine) or Parquet file.
     layout : ``auto`` (default), ``long``, ``wide_years``, ``wide_indicators`` or ``nbs``.
     registry : ``auto`` (China, or the world registry when region names are countries),
         ``china``, ``world``, a :class:`RegionRegistry`, or None to keep region names as codes.
@@ -209,10 +209,19 @@ def read(
         cells = _cells_from_grid(grid, fname, report, layout, indicator, unit, region,
                                  provenance)
     elif suffix in (".csv", ".txt", ".tsv", ""):
-        raw = path.read_bytes()
-        if not raw.strip():
+        size = path.stat().st_size
+        # large files: detect the encoding on the first MiB and let the CSV parser confirm it
+        # (a decoding error there falls back to GB18030, see _read_text)
+        with open(path, "rb") as fh:
+            raw = fh.read() if size <= (1 << 20) else fh.read(1 << 20)
+        if size <= (1 << 20) and not raw.strip():
             raise DataError(Issue("the file is empty", file=fname))
-        enc = encoding or detect_encoding(raw)
+        if encoding:
+            enc = encoding
+        elif size <= (1 << 20):
+            enc = detect_encoding(raw)
+        else:
+            enc = detect_encoding(raw[: raw.rfind(b"\n") + 1] or raw)
         report.encoding = enc
         cells = _read_text(path, raw, enc, fname, report, layout, indicator, unit, region,
                            provenance, sep="\t" if suffix == ".tsv" else ",")
@@ -242,10 +251,11 @@ def _load_parquet(path: Path, provenance: dict):
 
 def _load_excel(path: Path, sheet):
     try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object)
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object,
+                               engine="calamine")
     except ImportError as exc:
         raise DataError(Issue(f"reading this Excel file needs an extra package ({exc}); "
-                              "for .xls install urbanrural[xls]", file=path.name)) from exc
+                              "install python-calamine", file=path.name)) from exc
     except Exception as exc:
         raise DataError(Issue(f"not a readable Excel file ({exc})", file=path.name)) from exc
     meta = {}
@@ -281,7 +291,7 @@ def _read_text(path, raw, enc, fname, report, layout, indicator, unit, region, p
     if layout in ("auto", "nbs") and (_NBS_FIRST.match(first) or
                                       _NBS_FIRST.match(repair_mojibake(first) or "") or
                                       first.startswith("Database")):
-        text = raw.decode(enc)
+        text = path.read_bytes().decode(enc)
         lines = text.lstrip("\ufeff").splitlines()
         grid = _grid_from_lines(lines, sep)
         return _cells_from_grid(grid, fname, report, "nbs", indicator, unit, region,
@@ -301,12 +311,24 @@ def _read_text(path, raw, enc, fname, report, layout, indicator, unit, region, p
         raise DataError(Issue(f"column header(s) {dups} appear more than once", file=fname,
                               row=1))
     canon = {c: _canon(c) for c in header}
+    # names stay text; codes may be parsed as integers (fast), and are turned back into
+    # text once per distinct value when regions are resolved
     text_cols = [c for c, k in canon.items() if k in ("region", "region_code", "indicator",
-                                                       "unit", "year")]
+                                                       "unit")]
+    options = dict(sep=sep, dtype=dict.fromkeys(text_cols, "category"), keep_default_na=False,
+                   na_values=[], skip_blank_lines=True, low_memory=False)
     try:
-        frame = pd.read_csv(path, encoding=enc, sep=sep,
-                            dtype=dict.fromkeys(text_cols, str), keep_default_na=False,
-                            na_values=[], skip_blank_lines=True, low_memory=False)
+        try:
+            frame = pd.read_csv(path, encoding=enc, **options)
+        except UnicodeDecodeError:
+            if enc.startswith("utf-8"):  # the first MiB was UTF-8, a later part is not
+                frame = pd.read_csv(path, encoding="gb18030", **options)
+                report.encoding = "gb18030"
+            else:
+                raise
+    except UnicodeDecodeError as exc:
+        raise DataError(Issue(f"the file is neither UTF-8 nor GBK/GB18030 text ({exc})",
+                              file=fname)) from exc
     except Exception as exc:
         raise DataError(Issue(f"cannot parse the table ({exc})", file=fname)) from exc
     return _cells_from_frame(frame, fname, header_line=1, report=report, layout=layout,
@@ -451,7 +473,8 @@ def _cells_from_frame(frame: pd.DataFrame, fname, *, header_line, report, layout
 
     def region_values():
         if region_col is not None:
-            return frame[region_col].astype(str).str.strip().to_numpy(dtype=object)
+            return frame[region_col] if layout == "long" else \
+                frame[region_col].to_numpy(dtype=object)
         return np.full(n, region or NATIONAL_CODE, dtype=object)
 
     if layout == "long":
@@ -460,17 +483,16 @@ def _cells_from_frame(frame: pd.DataFrame, fname, *, header_line, report, layout
                 raise DataError(Issue(f"long layout needs a {need} column; found {cols[:12]}",
                                       file=fname, row=header_line))
         if "indicator" in by_role:
-            ind = frame[by_role["indicator"]].astype(str).str.strip().to_numpy(dtype=object)
+            ind = frame[by_role["indicator"]]
         elif indicator:
             ind = np.full(n, indicator, dtype=object)
         else:
             raise DataError(Issue("the table has no indicator column; pass indicator='...'",
                                   file=fname, row=header_line))
-        units = (frame[by_role["unit"]].astype(str).str.strip().to_numpy(dtype=object)
-                 if "unit" in by_role else (np.full(n, unit, dtype=object) if unit else None))
-        return _Cells(region_values(), frame[by_role["year"]].to_numpy(), ind,
-                      frame[by_role["value"]].to_numpy(), rows,
-                      np.full(n, by_role["value"], dtype=object), units)
+        units = (frame[by_role["unit"]] if "unit" in by_role else
+                 (np.full(n, unit, dtype=object) if unit else None))
+        return _Cells(region_values(), frame[by_role["year"]], ind, frame[by_role["value"]],
+                      rows, by_role["value"], units)
 
     if layout == "wide_years":
         if not year_cols:
@@ -521,41 +543,62 @@ def _cells_from_frame(frame: pd.DataFrame, fname, *, header_line, report, layout
 
 
 # --------------------------------------------------------------------------- checking
-def _parse_values(values: np.ndarray, report: ReadReport):
+def _factorize(values) -> tuple[np.ndarray, list]:
+    """Integer codes and unique values; categorical input costs nothing."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), list(values.cat.categories)
+    codes, uniques = pd.factorize(pd.Series(values) if not isinstance(values, pd.Series)
+                                  else values, use_na_sentinel=False)
+    return codes.astype(np.int64), list(uniques)
+
+
+def _parse_values(values, report: ReadReport):
     """Return (float array with NaN where not a number, kind array): kind 0 = number,
-    1 = missing marker, 2 = not a number."""
-    if values.dtype.kind in "fiu":
-        v = values.astype(np.float64)
-        kind = np.where(np.isnan(v), 1, 0).astype(np.int8)
-        return v, kind
-    s = pd.Series(values, dtype=object)
-    is_num = s.map(lambda x: isinstance(x, (int, float, np.integer, np.floating))
-                   and not isinstance(x, bool)).to_numpy(bool)
-    out = np.full(len(s), np.nan)
+    1 = missing (empty cell or a missing-value marker), 2 = not a number."""
+    arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    if arr.dtype.kind in "fiu":
+        v = arr.astype(np.float64, copy=False)
+        nan = np.isnan(v)
+        if not nan.any():
+            return v, np.zeros(0, dtype=np.int8)  # empty kind array: every cell a number
+        return v, nan.astype(np.int8)
+    s = pd.Series(arr, dtype=object)
+    num = pd.to_numeric(s, errors="coerce").to_numpy(np.float64, copy=True)
     kind = np.zeros(len(s), dtype=np.int8)
-    if is_num.any():
-        out[is_num] = s[is_num].astype(float).to_numpy()
-        kind[is_num & np.isnan(out)] = 1
-    text = s[~is_num].astype(str).str.strip().str.replace("\u00a0", "", regex=False)
-    if len(text):
-        direct = pd.to_numeric(text, errors="coerce")
-        ok = direct.notna().to_numpy()
-        idx = np.flatnonzero(~is_num)
-        out[idx[ok]] = direct[ok].to_numpy()
-        rest = text[~ok]
-        if len(rest):
-            miss = rest.isin(MISSING_MARKERS).to_numpy()
-            kind[idx[~ok][miss]] = 1
-            cand = rest[~miss]
-            thousands = cand.str.match(_THOUSANDS_RE.pattern).to_numpy()
-            if thousands.any():
-                fixed = cand[thousands].str.replace(",", "", regex=False).astype(float)
-                out[idx[~ok][~miss][thousands]] = fixed.to_numpy()
-                report.notices.append(f"{int(thousands.sum())} value(s) had thousands "
-                                      f"separators (e.g. {cand[thousands].iloc[0]!r}); "
-                                      f"removed")
-            kind[idx[~ok][~miss][~thousands]] = 2
-    return out, kind
+    bad = np.flatnonzero(np.isnan(num))
+    if len(bad):
+        text = s.iloc[bad].astype(str).str.strip().str.replace("\u00a0", "", regex=False)
+        miss = (text.isin(MISSING_MARKERS) | text.eq("nan")).to_numpy()
+        kind[bad[miss]] = 1
+        rest = bad[~miss]
+        cand = text[~miss]
+        stripped = pd.to_numeric(cand, errors="coerce").to_numpy(np.float64)
+        ok = ~np.isnan(stripped)  # numbers with spaces or non-breaking spaces
+        num[rest[ok]] = stripped[ok]
+        cand, rest = cand[~ok], rest[~ok]
+        thousands = cand.str.match(_THOUSANDS_RE.pattern).to_numpy(bool)
+        if thousands.any():
+            num[rest[thousands]] = cand[thousands].str.replace(",", "", regex=False) \
+                .astype(float).to_numpy()
+            report.notices.append(f"{int(thousands.sum())} value(s) had thousands "
+                                  f"separators (e.g. {cand[thousands].iloc[0]!r}); removed")
+        kind[rest[~thousands]] = 2
+    return num, kind
+
+
+def _years(uniques: list, year_range) -> tuple[np.ndarray, list[int]]:
+    """Year of every unique year text (NaN when not a year)."""
+    out = np.full(len(uniques), np.nan)
+    for i, u in enumerate(uniques):
+        if isinstance(u, (int, np.integer)):
+            out[i] = float(u)
+            continue
+        if isinstance(u, (float, np.floating)):
+            out[i] = float(u) if np.isfinite(u) and float(u).is_integer() else np.nan
+            continue
+        m = re.match(r"^\s*(\d{4})\s*(年|年度)?\s*$", str(u))
+        out[i] = float(m.group(1)) if m else np.nan
+    return out, []
 
 
 def _finish(cells: _Cells, fname, report, registry, year_range, allow_negative, extra_meta,
@@ -563,105 +606,172 @@ def _finish(cells: _Cells, fname, report, registry, year_range, allow_negative, 
     n = len(cells.value)
     report.rows_in += n
     issues: list[Issue] = []
-    values, kind = _parse_values(np.asarray(cells.value), report)
+    values, kind = _parse_values(cells.value, report)
+    if len(kind) == 0:
+        kind = None  # all numbers: skip the per-cell bookkeeping below
+    rows = np.asarray(cells.row)
+    columns = cells.column if isinstance(cells.column, str) else \
+        np.asarray(cells.column, dtype=object)
+
+    def col_at(i) -> str:
+        return columns if isinstance(columns, str) else str(columns[i])
+
+    def cell_text(i):
+        v = cells.value.iloc[i] if isinstance(cells.value, pd.Series) else cells.value[i]
+        return str(v)
+
     # 1. cells that are not numbers
-    bad = np.flatnonzero(kind == 2)
-    for i in bad[:50]:
+    for i in (np.flatnonzero(kind == 2)[:50] if kind is not None else []):
         issues.append(Issue("not a number (use a number, or leave the cell empty / '—' when "
-                            "there is no value)", file=fname, row=int(cells.row[i]),
-                            column=str(cells.column[i]), value=str(cells.value[i])))
+                            "there is no value)", file=fname, row=int(rows[i]),
+                            column=col_at(i), value=cell_text(i)))
     # 2. missing markers are set aside, not errors
-    for i in np.flatnonzero(kind == 1):
-        txt = str(cells.value[i]).strip()
+    for i in (np.flatnonzero(kind == 1) if kind is not None else []):
+        txt = cell_text(i).strip()
         reason = ("empty cell (no value published)" if txt in ("", "nan", "None")
                   else f"missing-value marker {txt!r}")
-        report.set_aside.append(Issue(reason, row=int(cells.row[i]),
-                                      column=str(cells.column[i]), value=txt))
-    keep = kind == 0
-    # 3. years
-    yr = pd.to_numeric(pd.Series(cells.year, dtype=object).astype(str).str.strip()
-                       .str.replace(r"\s*(年|年度)$", "", regex=True), errors="coerce").to_numpy()
-    bad_year = keep & (np.isnan(yr) | (yr != np.floor(yr)))
-    for i in np.flatnonzero(bad_year)[:20]:
-        issues.append(Issue("year is not a year (expected e.g. 2020 or 2020年)", file=fname,
-                            row=int(cells.row[i]), column="year", value=str(cells.year[i])))
+        report.set_aside.append(Issue(reason, row=int(rows[i]), column=col_at(i),
+                                      value=txt))
+    all_kept = kind is None or not kind.any()
+    keep = np.ones(1, dtype=bool) if all_kept else kind == 0  # broadcasts when all kept
+    # 3. years, checked once per distinct year text (integer columns need no parsing)
+    y_arr = cells.year.to_numpy() if isinstance(cells.year, pd.Series) else \
+        np.asarray(cells.year)
+    if y_arr.dtype.kind in "iu" and len(y_arr):
+        y_codes = None
+        ymin, ymax = int(y_arr.min()), int(y_arr.max())
+        if year_range[0] <= ymin and ymax <= year_range[1]:
+            y_vals = np.zeros(0)  # all plausible: nothing to check per year
+        else:
+            y_vals = np.unique(y_arr).astype(np.float64)
+        y_uniq = list(y_vals.astype(np.int64))
+    else:
+        y_codes, y_uniq = _factorize(cells.year)
+        y_vals, _ = _years(y_uniq, year_range)
     lo, hi = year_range
-    out_range = keep & ~bad_year & ((yr < lo) | (yr > hi))
-    for i in np.flatnonzero(out_range)[:20]:
-        issues.append(Issue(f"year {int(yr[i])} is outside the plausible range {lo}–{hi}",
-                            file=fname, row=int(cells.row[i]), column="year",
-                            value=str(cells.year[i])))
-    # 4. units: one per indicator
-    ind = np.asarray(cells.indicator, dtype=object)
-    units = cells.unit
+    bad_year = np.isnan(y_vals) | (y_vals < lo) | (y_vals > hi)
+    for j in np.flatnonzero(bad_year):
+        u = y_uniq[j]
+        hits = keep & ((y_arr == y_uniq[j]) if y_codes is None else (y_codes == j))
+        if not hits.any():
+            continue
+        first = int(np.flatnonzero(hits)[0])
+        if np.isnan(y_vals[j]):
+            issues.append(Issue("year is not a year (expected e.g. 2020 or 2020年)", file=fname,
+                                row=int(rows[first]), column="year", value=str(u)))
+        elif not lo <= y_vals[j] <= hi:
+            issues.append(Issue(f"year {int(y_vals[j])} is outside the plausible range "
+                                f"{lo}–{hi}", file=fname, row=int(rows[first]), column="year",
+                                value=str(u)))
+    # 4. indicators and their units: one unit per indicator
+    i_codes, i_uniq = _factorize(cells.indicator)
+    i_names = [str(u).strip() for u in i_uniq]
     unit_of: dict[str, str] = {}
-    if units is not None:
-        u = pd.DataFrame({"i": ind[keep], "u": pd.Series(units[keep]).fillna("").astype(str)
-                          .to_numpy()})
-        per = u.drop_duplicates()
-        multi = per[per.duplicated("i", keep=False)]
-        for i_id, sub in multi.groupby("i"):
-            issues.append(Issue(f"indicator is given in more than one unit "
-                                f"({', '.join(map(repr, sub.u))}); convert to one unit first",
-                                file=fname, column="unit", value=str(i_id)))
-        unit_of = dict(zip(per.i, per.u, strict=False))
+    if cells.unit is not None:
+        u_codes, u_uniq = _factorize(cells.unit)
+        u_names = ["" if (isinstance(u, float) and np.isnan(u)) else str(u).strip()
+                   for u in u_uniq]
+        ic, uc = (i_codes, u_codes) if all_kept else (i_codes[keep], u_codes[keep])
+        pairs = pd.unique(ic.astype(np.int64) * (len(u_uniq) + 1) + uc.astype(np.int64))
+        per: dict[str, set[str]] = {}
+        for pcode in pairs:
+            per.setdefault(i_names[pcode // (len(u_uniq) + 1)], set()).add(
+                u_names[pcode % (len(u_uniq) + 1)])
+        for ind, units in per.items():
+            if len(units) > 1:
+                issues.append(Issue(f"indicator is given in more than one unit "
+                                    f"({', '.join(map(repr, sorted(units)))}); convert to one "
+                                    "unit first", file=fname, column="unit", value=ind))
+            unit_of[ind] = sorted(units)[0]
     # 5. negatives
-    neg = keep & (values < 0)
+    neg = (values < 0) & keep
     if neg.any():
-        for i_id in pd.unique(ind[neg]):
-            name_unit = f"{i_id} {unit_of.get(i_id, '')}"
+        for j in np.unique(i_codes[neg]):
+            name = i_names[j]
             allowed = allow_negative if allow_negative is not None else bool(
-                _NEG_OK.search(name_unit))
+                _NEG_OK.search(f"{name} {unit_of.get(name, '')}"))
             if not allowed:
-                first = np.flatnonzero(neg & (ind == i_id))[:5]
-                for i in first:
+                for i in np.flatnonzero(neg & (i_codes == j))[:5]:
                     issues.append(Issue(
-                        f"negative value is impossible for '{i_id}' (a level, not a change); "
+                        f"negative value is impossible for '{name}' (a level, not a change); "
                         "pass allow_negative=True if it is meant", file=fname,
-                        row=int(cells.row[i]), column=str(cells.column[i]),
-                        value=str(cells.value[i])))
-    # 6. regions
-    reg_text = np.asarray(cells.region, dtype=object)
-    # every row's region is checked, also where the value is missing or bad: a region that
-    # cannot be identified is reported, never dropped quietly with its empty cells
-    everything = np.ones(n, dtype=bool)
-    reg, reg_obj = _resolve_regions(reg_text, everything, registry, fname, cells, issues,
-                                    report)
+                        row=int(rows[i]), column=col_at(i), value=cell_text(i)))
+    # 6. regions: every row is checked, also where the value is missing or bad, so that a
+    # region that cannot be identified is reported, never dropped with its empty cells
+    r_codes, r_uniq = _factorize(cells.region)
+    code_of_unique, reg_obj = _resolve_regions(r_uniq, r_codes, registry, fname, rows, issues,
+                                               report)
     if issues:
         raise DataError(issues)
-    # 7. duplicates
-    df = pd.DataFrame({"region_code": reg[keep], "year": yr[keep].astype(np.int64),
-                       "indicator": ind[keep], "value": values[keep],
-                       "row": cells.row[keep], "column": cells.column[keep]})
-    key = ["region_code", "year", "indicator"]
-    dup = df.duplicated(key, keep=False).to_numpy()
-    if dup.any():
-        d = df[dup]
-        nvals = d.groupby(key)["value"].transform("nunique").to_numpy()
-        conflict = d[nvals > 1]
-        if len(conflict):
-            for (r, y, i_id), sub in list(conflict.groupby(key))[:20]:
-                issues.append(Issue(
-                    f"conflicting values for {r} {y} '{i_id}': "
-                    + ", ".join(f"{v:g} (row {w})" for v, w in zip(sub.value, sub.row,
-                                                                    strict=True)),
-                    file=fname, row=int(sub.row.iloc[0])))
+    # 7. find duplicates on integer keys (sorting only when some are suspected)
+    idx = None if all_kept else np.flatnonzero(keep)
+
+    def kept(a):
+        return a if idx is None else a[idx]
+
+    codes_sorted = sorted(set(code_of_unique))
+    code_rank = {c: k for k, c in enumerate(codes_sorted)}
+    reg_rank = np.asarray([code_rank[c] for c in code_of_unique], dtype=np.int32)[
+        kept(r_codes)]
+    ind_sorted = sorted(set(i_names))
+    ind_rank_map = {c: k for k, c in enumerate(ind_sorted)}
+    ind_rank = np.asarray([ind_rank_map[c] for c in i_names], dtype=np.int32)[kept(i_codes)]
+    if y_codes is None:
+        years = kept(y_arr).astype(np.int64, copy=False)
+    else:
+        years = y_vals[kept(y_codes)].astype(np.int64)
+    vals = kept(values)
+    sorted_unique = _keys_unique(reg_rank, ind_rank, years, len(codes_sorted),
+                                 len(ind_sorted))
+    if not sorted_unique:
+        if idx is None:
+            idx = np.arange(n)
+        order = np.lexsort((years, reg_rank, ind_rank))
+        idx, reg_rank, ind_rank, years, vals = (idx[order], reg_rank[order], ind_rank[order],
+                                                years[order], vals[order])
+    same = None if sorted_unique else (
+        (reg_rank[1:] == reg_rank[:-1]) & (ind_rank[1:] == ind_rank[:-1])
+        & (years[1:] == years[:-1]))
+    if same is not None and same.any():
+        later = np.concatenate([[False], same])
+        starts = np.flatnonzero(later)
+        conflict_pos = starts[vals[starts] != vals[starts - 1]]
+        for pos in conflict_pos[:20]:
+            group = [pos - 1, pos]
+            issues.append(Issue(
+                f"conflicting values for {codes_sorted[reg_rank[pos]]} {years[pos]} "
+                f"'{ind_sorted[ind_rank[pos]]}': "
+                + ", ".join(f"{vals[g]:g} (row {rows[idx[g]]})" for g in group),
+                file=fname, row=int(rows[idx[pos - 1]])))
+        if issues:
             raise DataError(issues)
-        later = df.duplicated(key, keep="first").to_numpy()
-        for rec in df[later].itertuples():
+        for pos in starts:
             report.set_aside.append(Issue("identical duplicate of an earlier row (merged)",
-                                          row=int(rec.row), column=str(rec.column),
-                                          value=f"{rec.value:g}"))
-        report.notices.append(f"{int(later.sum())} identical duplicate value(s) merged")
-        df = df[~later]
-    report.rows_used = len(df)
-    # 8. metadata
+                                          row=int(rows[idx[pos]]),
+                                          column=col_at(idx[pos]),
+                                          value=f"{vals[pos]:g}"))
+        report.notices.append(f"{len(starts)} identical duplicate value(s) merged")
+        keep_sorted = ~later
+        idx, reg_rank, ind_rank, years, vals = (a[keep_sorted] for a in
+                                                (idx, reg_rank, ind_rank, years, vals))
+    report.rows_used = len(vals)
+    # regions or indicators seen only on rows without values are not part of the panel
+    reg_rank, codes_sorted = _drop_unused(reg_rank, codes_sorted)
+    ind_rank, ind_sorted = _drop_unused(ind_rank, ind_sorted)
+    data = pd.DataFrame({
+        "region_code": pd.Categorical.from_codes(reg_rank, codes_sorted, validate=False),
+        "year": years,
+        "indicator": pd.Categorical.from_codes(ind_rank, ind_sorted, validate=False),
+        "value": vals,
+    })
     meta = {}
-    for i_id in pd.unique(df["indicator"]):
-        meta[i_id] = extra_meta.get(i_id) or _indicator_meta(i_id, unit_of.get(i_id, ""),
+    present = np.flatnonzero(np.bincount(ind_rank, minlength=len(ind_sorted)))
+    for k in present:
+        name = ind_sorted[k]
+        meta[name] = extra_meta.get(name) or _indicator_meta(name, unit_of.get(name, ""),
                                                              source=fname)
-    panel = Panel(df[["region_code", "year", "indicator", "value"]], meta, registry=reg_obj,
-                  name=Path(fname).stem, provenance=provenance, report=report)
+    panel = Panel(data, meta, registry=reg_obj, name=Path(fname).stem, provenance=provenance,
+                  report=report, _trusted="normalised")
     if canonical:
         from .catalog import canonicalise
 
@@ -669,46 +779,77 @@ def _finish(cells: _Cells, fname, report, registry, year_range, allow_negative, 
     return panel
 
 
-def _resolve_regions(reg_text, keep, registry, fname, cells, issues, report):
-    """Codes for every region text, and the registry used (None: names kept as codes)."""
-    out = np.empty(len(reg_text), dtype=object)
+def _resolve_regions(uniques: list, codes: np.ndarray, registry, fname, rows, issues, report):
+    """Code of every unique region text, and the registry used (None: texts kept as codes)."""
+    def text(u) -> str:
+        if isinstance(u, (float, np.floating)):
+            return "" if np.isnan(u) else (str(int(u)) if float(u).is_integer() else str(u))
+        return str(u).strip()
+
+    texts = [text(u) for u in uniques]
     if registry is None:
-        out[:] = reg_text
-        return out, None
-    uniq = pd.unique(pd.Series(reg_text[keep], dtype=object).astype(str))
+        return texts, None
     if isinstance(registry, str):
         if registry == "auto":
             reg_obj = china()
-            hits = sum(reg_obj.try_resolve(u) is not None for u in uniq)
-            if uniq.size and hits < 0.5 * uniq.size:
+            hits = sum(reg_obj.try_resolve(u) is not None for u in texts)
+            if texts and hits < 0.5 * len(texts):
                 w = world()
-                if sum(w.try_resolve(u) is not None for u in uniq) > hits:
+                if sum(w.try_resolve(u) is not None for u in texts) > hits:
                     reg_obj = w
         else:
             reg_obj = china() if registry == "china" else world()
     else:
         reg_obj = registry
-    mapping = {}
-    for u in uniq:
-        code = reg_obj.try_resolve(u)
-        if code is None:
+    out: list = []
+    for j, u in enumerate(texts):
+        code = reg_obj.try_resolve(u) if u else None
+        if code is None and u:
             fixed = repair_mojibake(u)
             if fixed is not None and (code := reg_obj.try_resolve(fixed)) is not None:
                 report.notices.append(f"region name {u!r} repaired from mojibake to {fixed!r}")
-        mapping[u] = code
-    as_str = pd.Series(reg_text, dtype=object).astype(str)
-    codes = as_str.map(mapping).to_numpy(dtype=object)
-    unknown = [u for u, c in mapping.items() if c is None]
-    for u in unknown[:30]:
-        pos = int(np.flatnonzero(keep & (as_str.to_numpy() == u))[0])
-        if not u.strip() or u in ("nan", "None"):
-            issues.append(Issue("region name is empty", file=fname, row=int(cells.row[pos]),
-                                column="region", value=u))
-            continue
-        try:
-            reg_obj.resolve(u)
-        except RegionError as e:
-            issues.append(Issue(e.issues[0].reason, file=fname, row=int(cells.row[pos]),
-                                column="region", value=u))
-    out[:] = codes
+        if code is None:
+            first = int(np.flatnonzero(codes == j)[0])
+            if not u or u in ("nan", "None"):
+                issues.append(Issue("region name is empty", file=fname, row=int(rows[first]),
+                                    column="region", value=u))
+            else:
+                try:
+                    reg_obj.resolve(u)
+                except RegionError as e:
+                    issues.append(Issue(e.issues[0].reason, file=fname, row=int(rows[first]),
+                                        column="region", value=u))
+        out.append(code)
     return out, reg_obj
+
+
+
+
+def _keys_unique(reg, ind, years, n_reg, n_ind) -> bool:
+    """True when no region-year-indicator occurs twice.
+
+    When the key space indicators × regions × years is dense (the usual panel) one bincount
+    on the combined key decides it in O(n); otherwise (sparse keys) return False and let the
+    caller sort and compare neighbours.
+    """
+    n = len(reg)
+    if n == 0:
+        return True
+    y0 = int(years.min())
+    n_years = int(years.max()) - y0 + 1
+    space = n_ind * n_reg * n_years
+    if space > 8 * n + 100_000:
+        return False
+    dtype = np.int32 if space < 2**31 else np.int64
+    key = ind.astype(dtype) * dtype(n_reg)
+    key += reg.astype(dtype, copy=False)
+    key *= dtype(n_years)
+    key += (years - y0).astype(dtype, copy=False)
+    return bool(np.bincount(key, minlength=space).max() <= 1)
+
+def _drop_unused(codes: np.ndarray, labels: list) -> tuple[np.ndarray, list]:
+    used = np.bincount(codes, minlength=len(labels)) > 0
+    if used.all():
+        return codes, labels
+    remap = np.cumsum(used) - 1
+    return remap[codes], [lab for lab, u in zip(labels, used, strict=True) if u]

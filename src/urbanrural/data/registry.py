@@ -148,6 +148,8 @@ class RegionRegistry:
         if name is None or (isinstance(name, float) and np.isnan(name)):
             return None
         s = str(name).strip()
+        if re.fullmatch(r"0+", s) and NATIONAL_CODE in self.regions.index:
+            return NATIONAL_CODE  # 000000 read as the number 0
         if re.fullmatch(r"\d{2}", s) and s + "0000" in self.regions.index:
             return s + "0000"
         if re.fullmatch(r"\d{4}", s) and s + "00" in self.regions.index:

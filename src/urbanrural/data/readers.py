@@ -18,9 +18,9 @@ encoding is detected, mojibake is repaired where the bytes allow it and reported
 
 from __future__ import annotations
 
-import io
 import json
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -313,13 +313,16 @@ def _read_text(path, raw, enc, fname, report, layout, indicator, unit, region, p
     canon = {c: _canon(c) for c in header}
     # names stay text; codes may be parsed as integers (fast), and are turned back into
     # text once per distinct value when regions are resolved
-    text_cols = [c for c, k in canon.items() if k in ("region", "region_code", "indicator",
-                                                       "unit")]
+    text_cols = [c for c, k in canon.items() if k in ("region", "indicator", "unit")]
+    # chunked parsing (pandas' default) is twice as fast here; a column whose chunks infer
+    # different types comes back as objects, which _parse_values reads cell by cell
     options = dict(sep=sep, dtype=dict.fromkeys(text_cols, "category"), keep_default_na=False,
-                   na_values=[], skip_blank_lines=True, low_memory=False)
+                   na_values=[], skip_blank_lines=True)
     try:
         try:
-            frame = pd.read_csv(path, encoding=enc, **options)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+                frame = pd.read_csv(path, encoding=enc, **options)
         except UnicodeDecodeError:
             if enc.startswith("utf-8"):  # the first MiB was UTF-8, a later part is not
                 frame = pd.read_csv(path, encoding="gb18030", **options)

@@ -40,7 +40,8 @@ def test_provinces_equal_the_raw_files(prov):
                      ("urban_registered_unemployment_rate",
                       "unemployment_rate_urban_registered")):
         want = raw[raw.indicator == src].set_index(["region_code", "year"]).value
-        got = prov.data.query("indicator == @dst").set_index(["region_code", "year"]).value
+        d = prov.data
+        got = d[d.indicator == dst].set_index(["region_code", "year"]).value
         pd.testing.assert_series_equal(got.sort_index(), want.sort_index(),
                                        check_names=False)
     gdp = pd.read_csv(SHARED / "raw" / "province_gdp_2006_2024__RenJiyi163.csv",
@@ -83,7 +84,7 @@ def test_engel_series_and_population_vintages_are_separate(nat):
 
 def test_world_dataset(prov):
     w = ur.load_dataset("world_countries")
-    assert 160 <= len(w.select(indicators="water_basic_or_better_rural", years=2015).regions)
+    assert len(w.select(indicators="water_basic_or_better_rural", years=2015).regions) >= 160
     assert w.years[0] == 2000 and w.years[-1] == 2020
     assert "population_urban_projected" in w.indicators
     assert w.select(indicators="population_urban").years[-1] == 2018

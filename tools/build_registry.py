@@ -142,7 +142,7 @@ def build_provinces() -> None:
     geoms = {c: shape(f["geometry"]) for c, f in feats.items()}
     projected = {c: _equal_area(g) for c, g in geoms.items()}
     inv_lonlat = {}
-    for c, g in geoms.items():
+    for c in geoms:
         cen = projected[c].centroid
         # centroid back in lon/lat: take the lon/lat point whose projection is the centroid
         # by a representative search on the original geometry's bounds (accurate to ~1 km).

@@ -420,7 +420,7 @@ class Panel:
         out["share_present"] = np.floor(1000 * out["n_values"] / out["expected"]) / 1000
         out["of_all_regions"] = out["n_regions"].astype(str) + f"/{all_regions}"
         gaps = []
-        for ind, sub in g:
+        for _, sub in g:
             yrs = sorted(sub["year"].unique())
             missing_years = sorted(set(range(yrs[0], yrs[-1] + 1)) - set(yrs))
             gaps.append(_compress_years(missing_years))

@@ -301,7 +301,8 @@ def _china() -> RegionRegistry:
         prov[c] = prov[c].astype(float)
     prov["level"] = "province"
     national = pd.DataFrame([{"code": NATIONAL_CODE, "name_zh": "全国", "short_zh": "全国",
-                              "name_en": "China (national)", "variants_en": "National|China|Nationwide|Total|National total",
+                              "name_en": "China (national)",
+                              "variants_en": "National|China|Nationwide|Total|National total",
                               "aliases_zh": "中国|全国合计|合计", "level": "national"}])
     div = pd.read_csv(f / "divisions.csv", dtype=str, keep_default_na=False)
     div = div.assign(name_en="")

@@ -14,9 +14,38 @@ from .data import (
     write,
 )
 
+from .methods.gaps import (
+    dual_contrast_coefficient,
+    dual_contrast_index,
+    urban_rural_theil,
+    urban_rural_theil_decomposition,
+)
+from .methods.inequality import (
+    atkinson,
+    coefficient_of_variation,
+    dagum_gini,
+    dask_client,
+    decomposition_over_time,
+    generalized_entropy,
+    gini,
+    inequality_over_time,
+    lorenz,
+    mean_log_deviation,
+    palma,
+    percentile_ratio,
+    theil,
+    weighted_quantile,
+    williamson,
+)
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "atkinson", "coefficient_of_variation", "dagum_gini", "dask_client",
+    "decomposition_over_time", "dual_contrast_coefficient", "dual_contrast_index",
+    "generalized_entropy", "gini", "inequality_over_time", "lorenz", "mean_log_deviation",
+    "palma", "percentile_ratio", "theil", "urban_rural_theil",
+    "urban_rural_theil_decomposition", "weighted_quantile", "williamson",
     "DataError", "Indicator", "Panel", "PanelArray", "RegionError", "china", "load_dataset",
     "read", "world", "write", "__version__",
 ]

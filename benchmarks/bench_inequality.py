@@ -56,15 +56,15 @@ def main() -> None:
         x = rng.lognormal(10, 0.8, n)
         g = rng.integers(0, 4, n)
         rep = 3 if n <= 10**6 else 1
-        t_g, v_g = best(lambda: ur.gini(x), rep)
-        t_pg, v_pg = best(lambda: inequality.gini.Gini(x).g, rep)
+        t_g, v_g = best(lambda x=x: ur.gini(x), rep)
+        t_pg, v_pg = best(lambda x=x: inequality.gini.Gini(x).g, rep)
         assert abs(v_pg - v_g) < 1e-9 * v_g
-        t_t, v_t = best(lambda: ur.theil(x).total, rep)
-        t_pt, v_pt = best(lambda: float(inequality.theil.Theil(x).T), rep)
+        t_t, v_t = best(lambda x=x: ur.theil(x).total, rep)
+        t_pt, v_pt = best(lambda x=x: float(inequality.theil.Theil(x).T), rep)
         assert abs(v_pt - v_t) < 1e-9 * v_t
-        t_d, d = best(lambda: ur.dagum_gini(x, g), rep)
+        t_d, d = best(lambda x=x, g=g: ur.dagum_gini(x, g), rep)
         if n <= a.pairwise_max:
-            t_p, (tot, gw) = best(lambda: pairwise_dagum(x, g), 1)
+            t_p, (tot, gw) = best(lambda x=x, g=g: pairwise_dagum(x, g), 1)
             assert abs(tot - d.total) < 1e-9 and abs(gw - d.within) < 1e-9
             pw = f"{t_p:10.4f}"
         else:

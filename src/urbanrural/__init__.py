@@ -13,7 +13,6 @@ from .data import (
     world,
     write,
 )
-
 from .methods.gaps import (
     dual_contrast_coefficient,
     dual_contrast_index,

@@ -9,8 +9,8 @@ from .dispersion import (
     weighted_quantile,
     williamson,
 )
-from .entropy import TheilResult, atkinson, generalized_entropy, mean_log_deviation, theil
 from .distributed import dask_client
+from .entropy import TheilResult, atkinson, generalized_entropy, mean_log_deviation, theil
 from .gini import gini, lorenz
 from .overtime import MEASURES, decomposition_over_time, inequality_over_time
 

@@ -1,0 +1,1 @@
+"""Outputs layer: tables, figures and the report."""

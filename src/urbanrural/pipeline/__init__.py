@@ -1,0 +1,1 @@
+"""Pipeline layer: runs methods over a panel and returns result bundles."""

@@ -6,6 +6,7 @@ data info [DATASET|FILE]    coverage table (indicator × years × regions)
 data check FILE             read and validate a file; exit 0 with a summary or 1 with errors
 data convert FILE OUT       convert between CSV / Excel / Parquet and long / wide layouts
 data list                   the bundled datasets
+index --data D --framework F --out DIR   composite index tables (CSV + Excel)
 gaps --data D --out DIR     urban–rural gap and inequality tables (CSV + Excel)
 report                      the main job (until the full report lands: coverage of the
                             embedded data)
@@ -17,6 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
@@ -179,6 +181,46 @@ def cmd_gaps(args) -> int:
     return 0
 
 
+def cmd_index(args) -> int:
+    from .outputs.tables import write_tables
+    from .pipeline.framework import load_framework
+    from .pipeline.index import run_index
+
+    fw = load_framework(args.framework)
+    data = args.data or fw.dataset or "china_provinces"
+    panel = _open(data)
+    res = run_index(panel, fw, top_k=args.top)
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    (Path(args.out) / "framework.yaml").write_text(fw.to_yaml(), encoding="utf-8")
+    files = write_tables(res.tables, args.out, workbook="index.xlsx")
+    sc = res.tables["scores"]
+    year = int(sc.year.max())
+    latest = sc[sc.year == year].sort_values("rank")
+    t = Table(title=f"{fw.name_zh} / {fw.name_en} — {year} ranking 排名 ({data})")
+    t.add_column("rank 排名", justify="right")
+    t.add_column("region 地区")
+    t.add_column("score 得分", justify="right")
+    dims = [c for c in sc.columns if c not in ("region_code", "region", "region_en", "year",
+                                               "total", "rank")]
+    for d in dims:
+        t.add_column(d, justify="right")
+    show = latest if len(latest) <= 12 else pd.concat([latest.head(8), latest.tail(4)])
+    for _, r in show.iterrows():
+        t.add_row(str(r["rank"]), f"{r.region} {r.region_en}", f"{r.total:.3f}",
+                  *[f"{r[d]:.3f}" for d in dims])
+    console.print(t)
+    un = res.tables["unavailable"]
+    if len(un):
+        console.print(f"[yellow]{len(un)} indicator(s)/dimension(s) not computable from this "
+                      "data (see unavailable.csv):[/yellow] " + ", ".join(un.indicator))
+    ex = res.tables["excluded"]
+    if len(ex):
+        console.print(f"[yellow]{len(ex)} region-year(s) left out for missing indicators "
+                      "(see excluded.csv)[/yellow]")
+    console.print(f"wrote {len(files) + 1} files to {args.out}")
+    return 0
+
+
 def _read_options(args) -> dict:
     opts = {}
     for k in ("indicator", "unit", "layout_in", "sheet", "encoding"):
@@ -229,6 +271,14 @@ def build_parser() -> argparse.ArgumentParser:
     gaps.add_argument("--bootstrap", type=int, default=0, help="bootstrap resamples per year")
     gaps.add_argument("--seed", type=int, default=12345)
     gaps.set_defaults(func=cmd_gaps)
+    idx = sub.add_parser("index", help="composite index of a framework (CSV + Excel tables)")
+    idx.add_argument("--data", default=None, help="dataset name or file (default: the "
+                                                  "framework's own dataset)")
+    idx.add_argument("--framework", default="urban_rural_integration",
+                     help="built-in framework name or a YAML spec file")
+    idx.add_argument("--out", default="urbanrural-output/index")
+    idx.add_argument("--top", type=int, default=3, help="obstacles listed per region-year")
+    idx.set_defaults(func=cmd_index)
     rep = sub.add_parser("report", help="the main job on the embedded data")
     rep.add_argument("--out", default="urbanrural-output")
     rep.set_defaults(func=cmd_report)

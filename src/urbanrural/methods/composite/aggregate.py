@@ -1,0 +1,125 @@
+"""Aggregation of normalised indicators into scores: weighted arithmetic and geometric means,
+TOPSIS and grey relational analysis. Arrays are (..., units, indicators)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...data.errors import DataError, Issue
+from .normalize import check_matrix, directions_array, normalize
+
+__all__ = ["weighted_sum", "weighted_geometric", "topsis", "grey_relational"]
+
+
+def _w(weights, k: int) -> np.ndarray:
+    w = np.asarray(weights, dtype=float)
+    if w.shape[-1] != k:
+        raise DataError(f"{w.shape[-1]} weights for {k} indicators")
+    if (w < 0).any() or not np.allclose(w.sum(axis=-1), 1.0, atol=1e-9):
+        raise DataError("weights must be non-negative and sum to 1")
+    return w
+
+
+def weighted_sum(Z, weights) -> np.ndarray:
+    r"""Weighted arithmetic mean S = Σⱼ wⱼ zⱼ of normalised indicators (linear additive
+    model; compensatory). ``weights`` may be (k,) or (..., k) per slice."""
+    A, _ = check_matrix(Z)
+    w = _w(weights, A.shape[-1])
+    return np.einsum("...ij,...j->...i", A, w)
+
+
+def weighted_geometric(Z, weights, *, zeros: str = "error") -> np.ndarray:
+    r"""Weighted geometric mean G = Πⱼ zⱼ^{wⱼ} (partially compensatory).
+
+    A zero makes the product zero whatever the other indicators: min-max normalisation
+    produces exact zeros (COINr#47). ``zeros="error"`` (default) stops with the offending
+    indicators; ``zeros="allow"`` returns 0 for those units. Prefer normalising to a
+    positive range, e.g. ``normalize(..., bounds=(1, 100))``.
+    """
+    A, names = check_matrix(Z)
+    w = _w(weights, A.shape[-1])
+    if (A < 0).any():
+        raise DataError("the geometric mean needs non-negative values")
+    if (A == 0).any():
+        if zeros == "error":
+            cols = np.flatnonzero((A == 0).reshape(-1, A.shape[-1]).any(axis=0))
+            raise DataError([Issue("exact zeros make the geometric mean zero; normalise to a "
+                                   "positive range (bounds=(1, 100)) or pass zeros='allow'",
+                                   column=names[j]) for j in cols])
+        if zeros != "allow":
+            raise ValueError("zeros must be 'error' or 'allow'")
+    with np.errstate(divide="ignore"):
+        return np.exp(np.einsum("...ij,...j->...i", np.log(A), w))
+
+
+def topsis(X, weights, directions=None, normalization: str = "vector", *,
+           ideal: str = "per_slice", names=None):
+    r"""TOPSIS closeness to the ideal solution (Hwang & Yoon 1981).
+
+    1. Normalise: ``vector`` rᵢⱼ = xᵢⱼ/√Σᵢxᵢⱼ² (classic) or ``minmax`` (pymcdm's default;
+       cost indicators reversed there). The two change rankings.
+    2. Weight the matrix: vᵢⱼ = wⱼ rᵢⱼ (weights enter before the distances, not as weights
+       on squared distances).
+    3. Ideal A⁺ⱼ = max vᵢⱼ for benefit and min for cost indicators; anti-ideal A⁻ the reverse.
+    4. Dᵢ⁺ = ‖vᵢ − A⁺‖, Dᵢ⁻ = ‖vᵢ − A⁻‖ (Euclidean); closeness Cᵢ = Dᵢ⁻/(Dᵢ⁺ + Dᵢ⁻) ∈ [0, 1].
+
+    ``ideal``: ``per_slice`` takes the ideals within each slice (each year of a (years, units,
+    indicators) array); ``global`` takes them over all slices so that closeness is comparable
+    across years. Adding or removing units can reverse ranks (a property of the method).
+    """
+    A, names = check_matrix(X, names)
+    k = A.shape[-1]
+    d = directions_array(directions, k)
+    w = _w(weights, k)
+    if normalization == "vector":
+        R = normalize(A, None, "vector", names=names)
+        dir_for_ideal = d
+    elif normalization == "minmax":
+        R = normalize(A, d, "minmax", names=names)
+        dir_for_ideal = np.ones(k)
+    else:
+        raise ValueError("normalization must be 'vector' or 'minmax'")
+    V = R * w[..., None, :] if w.ndim > 1 else R * w
+    if ideal == "per_slice":
+        vmax, vmin = V.max(axis=-2, keepdims=True), V.min(axis=-2, keepdims=True)
+    elif ideal == "global":
+        axes = tuple(range(V.ndim - 1))
+        vmax, vmin = V.max(axis=axes, keepdims=True), V.min(axis=axes, keepdims=True)
+    else:
+        raise ValueError("ideal must be 'per_slice' or 'global'")
+    best = np.where(dir_for_ideal > 0, vmax, vmin)
+    worst = np.where(dir_for_ideal > 0, vmin, vmax)
+    d_plus = np.sqrt(((V - best) ** 2).sum(axis=-1))
+    d_minus = np.sqrt(((V - worst) ** 2).sum(axis=-1))
+    with np.errstate(invalid="ignore"):
+        c = d_minus / (d_plus + d_minus)
+    return np.where(d_plus + d_minus > 0, c, 0.5)
+
+
+def grey_relational(X, weights=None, rho: float = 0.5, *, directions=None,
+                    normalization: str = "minmax", reference=None, names=None):
+    r"""Grey relational grade of each unit to the reference (ideal) sequence (Deng 1982).
+
+    With normalised x′ (higher is better) and reference x₀ⱼ = max over units (or given):
+
+    .. math::
+        \xi_{ij} = \frac{\Delta_{\min} + \rho\Delta_{\max}}{\Delta_{ij} + \rho\Delta_{\max}},
+        \quad \Delta_{ij} = |x_{0j} - x'_{ij}|, \qquad \gamma_i = \sum_j w_j \xi_{ij}
+
+    Δmin and Δmax are taken over all units and indicators of the slice; ρ ∈ (0, 1] is the
+    resolution coefficient (0.5 by convention). Equal weights when none are given.
+    """
+    if not 0 < rho <= 1:
+        raise ValueError("rho must be in (0, 1]")
+    A, names = check_matrix(X, names)
+    k = A.shape[-1]
+    Z = normalize(A, directions, normalization, names=names) if normalization else A
+    ref = Z.max(axis=-2, keepdims=True) if reference is None else np.asarray(reference, float)
+    delta = np.abs(ref - Z)
+    dmin = delta.min(axis=(-2, -1), keepdims=True)
+    dmax = delta.max(axis=(-2, -1), keepdims=True)
+    if (dmax == 0).any():
+        raise DataError("all units equal the reference: grey relational grades are undefined")
+    xi = (dmin + rho * dmax) / (delta + rho * dmax)
+    w = np.full(k, 1.0 / k) if weights is None else _w(weights, k)
+    return np.einsum("...ij,...j->...i", xi, w)

@@ -1,0 +1,231 @@
+"""Indicator weights: equal, entropy, CRITIC, coefficient of variation, standard deviation,
+PCA, AHP, and combinations (multiplicative, linear, game-theoretic).
+
+Objective weights take X of shape (..., units, indicators) and return (..., indicators): a
+leading (year) axis gives per-year weights; reshape a panel to one slice for pooled weights.
+Every weight vector sums to 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...data.errors import DataError, Issue
+from .normalize import check_matrix, normalize
+
+__all__ = ["equal_weights", "entropy_weights", "critic_weights", "cv_weights", "std_weights",
+           "pca_weights", "AHPResult", "ahp_weights", "combine_weights", "SAATY_RI"]
+
+# Saaty's random consistency index (Saaty 1980, The Analytic Hierarchy Process, Table 1.7),
+# n = 1…15. Sources disagree for n > 9 (e.g. 1.49 vs 1.51 for n = 10); this table is used
+# throughout and is part of the reported result.
+SAATY_RI = {1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41, 9: 1.45,
+            10: 1.49, 11: 1.51, 12: 1.48, 13: 1.56, 14: 1.57, 15: 1.59}
+
+
+def _finish(raw: np.ndarray, names, what: str) -> np.ndarray:
+    total = raw.sum(axis=-1, keepdims=True)
+    if (total <= 0).any() or not np.isfinite(raw).all():
+        raise DataError(f"{what} weights are undefined: no indicator varies across units")
+    return raw / total
+
+
+def equal_weights(k: int | np.ndarray) -> np.ndarray:
+    """1/k for each of k indicators."""
+    k = k if isinstance(k, int) else np.asarray(k).shape[-1]
+    return np.full(k, 1.0 / k)
+
+
+def _prepared(X, directions, normalization, names):
+    A, names = check_matrix(X, names)
+    if normalization == "minmax":
+        Z = normalize(A, directions, "minmax", names=names)
+    elif normalization == "none":
+        Z = A
+    else:
+        raise ValueError("normalization must be 'minmax' or 'none'")
+    return Z, names
+
+
+def entropy_weights(X, directions=None, normalization: str = "minmax", shift: float = 0.0,
+                    names=None) -> np.ndarray:
+    r"""Entropy weight method (熵权法; Shannon 1948, applied to weighting by Zeleny 1982).
+
+    .. math::
+        p_{ij} = \frac{z_{ij}}{\sum_i z_{ij}}, \quad
+        e_j = -\frac{1}{\ln m}\sum_i p_{ij}\ln p_{ij}, \quad
+        w_j = \frac{1 - e_j}{\sum_k (1 - e_k)}
+
+    with m the number of **units** (regions, or region-years when pooled; some scripts wrongly
+    use the number of indicators) and 0·ln 0 = 0. ``normalization="minmax"`` applies
+    :func:`normalize` with ``directions`` first; ``"none"`` turns raw non-negative values into
+    proportions directly (directions ignored), as in the papers reproduced by pyrepo-mcda.
+    ``shift`` is added to the normalised values before the proportions (a common way to avoid
+    zeros; it changes the weights — report it).
+
+    Entropy rewards dispersion, not importance: report these weights beside alternatives.
+    """
+    Z, names = _prepared(X, directions, normalization, names)
+    if (Z < 0).any():
+        raise DataError("entropy weights need non-negative values: normalise first (never "
+                        "abs() a negative value)")
+    Z = Z + shift
+    m = Z.shape[-2]
+    if m < 2:
+        raise DataError("entropy weights need at least two units")
+    col = Z.sum(axis=-2, keepdims=True)
+    if (col == 0).any():
+        zero = np.flatnonzero((col == 0).reshape(-1, Z.shape[-1]).any(axis=0))
+        raise DataError([Issue("all values are zero", column=names[j]) for j in zero])
+    P = Z / col
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plogp = np.where(P > 0, P * np.log(np.where(P > 0, P, 1.0)), 0.0)
+    e = -plogp.sum(axis=-2) / np.log(m)
+    return _finish(1.0 - e, names, "entropy")
+
+
+def critic_weights(X, directions=None, normalization: str = "minmax", names=None
+                   ) -> np.ndarray:
+    r"""CRITIC weights (Diakoulaki, Mavrotas & Papayannakis 1995):
+
+    .. math:: C_j = \sigma_j \sum_k (1 - r_{jk}), \qquad w_j = C_j / \sum_k C_k
+
+    with σⱼ the (sample) standard deviation of the min-max normalised indicator and r the
+    Pearson correlation matrix. A constant indicator has no correlation: it is an error, not
+    a silent 0 (pyDecision hides the NaN with ``nan_to_num``).
+    """
+    Z, names = _prepared(X, directions, normalization, names)
+    sd = Z.std(axis=-2, ddof=1)
+    if (sd == 0).any():
+        zero = np.flatnonzero((sd == 0).reshape(-1, Z.shape[-1]).any(axis=0))
+        raise DataError([Issue("constant indicator: its correlations are undefined",
+                               column=names[j]) for j in zero])
+    C = Z - Z.mean(axis=-2, keepdims=True)
+    cov = np.einsum("...ij,...ik->...jk", C, C) / (Z.shape[-2] - 1)
+    r = cov / (sd[..., :, None] * sd[..., None, :])
+    info = sd * (1.0 - r).sum(axis=-1)
+    return _finish(info, names, "CRITIC")
+
+
+def cv_weights(X, names=None) -> np.ndarray:
+    r"""Coefficient-of-variation weights: wⱼ ∝ σⱼ/μⱼ of the raw, positive indicator values
+    (population standard deviation)."""
+    A, names = check_matrix(X, names)
+    mu = A.mean(axis=-2)
+    if (mu <= 0).any() or (A < 0).any():
+        raise DataError("coefficient-of-variation weights need positive raw values")
+    return _finish(A.std(axis=-2) / mu, names, "coefficient-of-variation")
+
+
+def std_weights(X, directions=None, normalization: str = "minmax", names=None) -> np.ndarray:
+    r"""Standard-deviation weights: wⱼ ∝ σⱼ (population sd) of the normalised (or raw)
+    indicator."""
+    Z, names = _prepared(X, directions, normalization, names)
+    return _finish(Z.std(axis=-2), names, "standard-deviation")
+
+
+def pca_weights(X, directions=None, *, variance: float = 0.85, names=None) -> np.ndarray:
+    r"""Principal-component weights as commonly used for composite indices
+    (主成分分析法赋权; e.g. Nicoletti, Scarpetta & Boylaud 2000 for the loading-based idea).
+
+    Indicators are z-scored (cost ones negated); the correlation matrix is eigen-decomposed;
+    the leading components explaining at least ``variance`` of the total are kept. The
+    coefficient of indicator j in component m is aⱼₘ = uⱼₘ (the eigenvector entry), and
+    wⱼ ∝ |Σₘ λₘ aⱼₘ| / Σₘ λₘ over the kept components, normalised to sum to 1.
+    """
+    A, names = check_matrix(X, names)
+    if A.ndim != 2:
+        raise ValueError("pca_weights takes one units × indicators matrix")
+    Z = normalize(A, directions, "zscore", names=names)
+    R = np.corrcoef(Z, rowvar=False)
+    lam, U = np.linalg.eigh(R)
+    order = np.argsort(lam)[::-1]
+    lam, U = lam[order], U[:, order]
+    share = np.cumsum(lam) / lam.sum()
+    m = int(np.searchsorted(share, variance) + 1)
+    # eigenvector signs are arbitrary: orient each component so its loadings sum positive
+    U = U[:, :m] * np.sign(U[:, :m].sum(axis=0, keepdims=True) + 1e-300)
+    raw = np.abs(U @ lam[:m]) / lam[:m].sum()
+    return _finish(raw, names, "PCA")
+
+
+@dataclass(frozen=True)
+class AHPResult:
+    """AHP weights with the consistency check: λ_max, CI = (λ_max − n)/(n − 1), RI (Saaty) and
+    CR = CI/RI; ``consistent`` is CR < 0.1."""
+
+    weights: np.ndarray
+    lambda_max: float
+    ci: float
+    ri: float
+    cr: float
+
+    @property
+    def consistent(self) -> bool:
+        return self.cr < 0.1
+
+
+def ahp_weights(pairwise, *, accept_inconsistent: bool = False) -> AHPResult:
+    """AHP weights by the principal eigenvector of a reciprocal pairwise-comparison matrix
+    (Saaty 1977, 1980). The geometric-mean and sum-product shortcuts (SPSSAU's default) give
+    different weights; this is the eigenvector method.
+
+    Raises DataError for a matrix that is not positive and reciprocal, and for CR ≥ 0.1
+    unless ``accept_inconsistent=True``.
+    """
+    A = np.asarray(pairwise, dtype=float)
+    n = A.shape[0]
+    if A.ndim != 2 or A.shape[1] != n:
+        raise DataError("the pairwise comparison matrix must be square")
+    if (A <= 0).any() or not np.allclose(np.diag(A), 1) or not np.allclose(A * A.T, 1,
+                                                                             rtol=1e-3):
+        raise DataError("the pairwise comparison matrix must be positive with aᵢⱼ = 1/aⱼᵢ and "
+                        "ones on the diagonal")
+    if n > max(SAATY_RI):
+        raise DataError(f"no random index for n = {n} > {max(SAATY_RI)}")
+    vals, vecs = np.linalg.eig(A)
+    i = int(np.argmax(vals.real))
+    lam = float(vals[i].real)
+    w = np.abs(vecs[:, i].real)
+    w = w / w.sum()
+    ci = (lam - n) / (n - 1) if n > 2 else 0.0
+    ri = SAATY_RI[n]
+    cr = ci / ri if ri > 0 else 0.0
+    res = AHPResult(w, lam, ci, ri, cr)
+    if cr >= 0.1 and not accept_inconsistent:
+        raise DataError(f"the pairwise judgements are inconsistent: CR = {cr:.3f} ≥ 0.1 "
+                        f"(λ_max = {lam:.4f}, CI = {ci:.4f}, RI = {ri}); revise them or pass "
+                        "accept_inconsistent=True")
+    return res
+
+
+def combine_weights(*weights: np.ndarray, method: str = "multiplicative",
+                    alpha=None) -> np.ndarray:
+    r"""Combine weight vectors from several methods.
+
+    * ``multiplicative``: wⱼ ∝ Πᵢ wᵢⱼ.
+    * ``linear``: wⱼ = Σᵢ αᵢ wᵢⱼ with Σα = 1 (equal by default).
+    * ``game``: game-theoretic combination (博弈论组合赋权): α solves
+      Σₖ αₖ wᵢ·wₖ = wᵢ·wᵢ for all i (minimising the deviation of the combination from every
+      vector), then α* = |α|/Σ|α| and w = Σ α*ᵢ wᵢ.
+    """
+    W = np.vstack([np.asarray(w, float) for w in weights])
+    if W.shape[0] < 2:
+        raise ValueError("combine at least two weight vectors")
+    if method == "multiplicative":
+        prod = W.prod(axis=0)
+        return prod / prod.sum()
+    if method == "linear":
+        a = np.full(W.shape[0], 1.0 / W.shape[0]) if alpha is None else np.asarray(alpha, float)
+        if not np.isclose(a.sum(), 1):
+            raise DataError("linear combination coefficients must sum to 1")
+        return a @ W
+    if method == "game":
+        G = W @ W.T
+        a = np.linalg.solve(G, np.diag(G))
+        a = np.abs(a) / np.abs(a).sum()
+        out = a @ W
+        return out / out.sum()
+    raise ValueError("method must be multiplicative, linear or game")

@@ -1,0 +1,221 @@
+"""Indicator frameworks as data: a YAML (or dict) spec of systems → dimensions → indicators
+(any depth ≥ 1), with directions, sources or formulas, and weights per level.
+
+Example::
+
+    id: my_index
+    name_zh: 城乡融合指数
+    name_en: Urban–rural integration index
+    weights: equal                 # how the top-level nodes are combined
+    nodes:
+      - id: income
+        name_zh: 收入差距
+        name_en: Income gap
+        weights: entropy           # how its children are weighted (method or numbers)
+        indicators:
+          - id: income_ratio
+            name_zh: 城乡居民收入比
+            name_en: Urban–rural income ratio
+            unit: 倍
+            direction: cost
+            formula: {kind: ratio, a: urban_disposable_income, b: rural_net_income}
+          - id: gdp_per_capita
+            ...
+            source: gdp_pc          # an indicator of the panel
+
+Fixed weights are given as a mapping ``{child id: weight}`` that must sum to 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from ..data.errors import DataError, Issue
+
+__all__ = ["Node", "Framework", "load_framework", "BUILTIN_FRAMEWORKS", "WEIGHT_METHODS"]
+
+WEIGHT_METHODS = ("equal", "entropy", "critic", "cv", "std", "pca")
+FORMULA_KINDS = ("ratio", "difference", "share", "per_capita")
+
+
+@dataclass
+class Node:
+    """A node of the framework tree: a dimension (with children) or an indicator (leaf)."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    children: list[Node] = field(default_factory=list)
+    weights: str | dict = "equal"
+    # leaf fields
+    direction: int = 1
+    unit: str = ""
+    source: str | None = None
+    formula: dict | None = None
+    notes: str = ""
+    literature: str = ""
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    def leaves(self) -> list[Node]:
+        return [self] if self.is_leaf else [x for c in self.children for x in c.leaves()]
+
+    def walk(self, depth: int = 0, parent: str | None = None):
+        yield self, depth, parent
+        for c in self.children:
+            yield from c.walk(depth + 1, self.id)
+
+
+@dataclass
+class Framework:
+    """A validated framework: the tree (``root``), options, and the raw spec it came from."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    root: Node
+    spec: dict
+    normalization: dict = field(default_factory=dict)
+    coupling: dict | None = None
+    years: tuple[int, int] | None = None
+    min_coverage: float = 0.8
+    dataset: str | None = None
+    description: str = ""
+
+    def indicators(self) -> list[Node]:
+        return self.root.leaves()
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.spec, allow_unicode=True, sort_keys=False)
+
+
+def _direction(v, where: str) -> int:
+    if v is None:
+        raise DataError(Issue("indicator has no direction (benefit or cost)", value=where))
+    s = str(v).strip().lower()
+    if s in ("+", "1", "+1", "benefit", "positive", "正", "正向"):
+        return 1
+    if s in ("-", "-1", "cost", "negative", "负", "负向", "逆向"):
+        return -1
+    raise DataError(Issue(f"direction must be benefit or cost, not {v!r}", value=where))
+
+
+def _node(d: dict, path: str, seen: set[str], issues: list[Issue]) -> Node:
+    if not isinstance(d, dict) or "id" not in d:
+        issues.append(Issue("every node needs an id", value=path))
+        return Node("?", "", "")
+    nid = str(d["id"])
+    where = f"{path}/{nid}"
+    if nid in seen:
+        issues.append(Issue("id used twice in the framework (a cycle or a duplicate)",
+                            value=where))
+    seen.add(nid)
+    kids_spec = d.get("nodes") or d.get("dimensions") or d.get("indicators") or []
+    for key in ("name_zh", "name_en"):
+        if not d.get(key):
+            issues.append(Issue(f"missing {key} (every label is bilingual)", value=where))
+    node = Node(nid, str(d.get("name_zh", "")), str(d.get("name_en", "")),
+                notes=str(d.get("notes", "")), literature=str(d.get("literature", "")))
+    if kids_spec:
+        node.children = [_node(k, where, seen, issues) for k in kids_spec]
+        w = d.get("weights", "equal")
+        if isinstance(w, dict):
+            ids = {c.id for c in node.children}
+            if set(map(str, w)) != ids:
+                issues.append(Issue(f"fixed weights must name exactly the children {sorted(ids)}",
+                                    value=where))
+            elif abs(sum(float(v) for v in w.values()) - 1) > 1e-6:
+                issues.append(Issue(f"weights sum to {sum(float(v) for v in w.values()):g}, "
+                                    "not 1", value=where))
+            elif any(float(v) < 0 for v in w.values()):
+                issues.append(Issue("weights must be non-negative", value=where))
+            node.weights = {str(k): float(v) for k, v in w.items()}
+        elif w in WEIGHT_METHODS:
+            node.weights = w
+        else:
+            issues.append(Issue(f"unknown weight method {w!r}; use one of {WEIGHT_METHODS} or "
+                                "fixed numbers", value=where))
+    else:
+        try:
+            node.direction = _direction(d.get("direction"), where)
+        except DataError as e:
+            issues.extend(e.issues)
+        node.unit = str(d.get("unit", ""))
+        node.source = d.get("source")
+        node.formula = d.get("formula")
+        if (node.source is None) == (node.formula is None):
+            issues.append(Issue("an indicator needs exactly one of 'source' (a panel "
+                                "indicator) or 'formula'", value=where))
+        if node.formula is not None:
+            f = node.formula
+            if not isinstance(f, dict) or f.get("kind") not in FORMULA_KINDS or \
+                    not f.get("a") or not f.get("b"):
+                issues.append(Issue(f"formula needs kind ({', '.join(FORMULA_KINDS)}), a and b",
+                                    value=where))
+    return node
+
+
+def parse_framework(spec: dict, *, source: str = "") -> Framework:
+    """Validate a spec (dict) and build the :class:`Framework`; every problem is reported."""
+    issues: list[Issue] = []
+    if not isinstance(spec, dict):
+        raise DataError(Issue("a framework spec must be a mapping", value=source))
+    top = {k: spec[k] for k in ("id", "name_zh", "name_en", "weights") if k in spec}
+    top["nodes"] = spec.get("nodes") or spec.get("dimensions") or spec.get("systems") or \
+        spec.get("indicators")
+    if not top["nodes"]:
+        raise DataError(Issue("the framework has no nodes (systems, dimensions or indicators)",
+                              value=source))
+    root = _node(top, "", set(), issues)
+    norm = dict(spec.get("normalization", {"method": "minmax", "mode": "pooled"}))
+    if norm.get("mode", "pooled") not in ("pooled", "per_year", "goalposts"):
+        issues.append(Issue("normalization mode must be pooled, per_year or goalposts",
+                            value=source))
+    coupling = spec.get("coupling")
+    if coupling:
+        ids = {c.id for c in root.children}
+        systems = coupling.get("systems", [])
+        if len(systems) < 2 or not set(systems) <= ids:
+            issues.append(Issue(f"coupling systems must be ≥ 2 top-level nodes of {sorted(ids)}",
+                                value=source))
+    years = spec.get("years")
+    if issues:
+        raise DataError(issues)
+    return Framework(
+        id=root.id, name_zh=root.name_zh, name_en=root.name_en, root=root, spec=spec,
+        normalization=norm, coupling=coupling,
+        years=tuple(years) if years else None,
+        min_coverage=float(spec.get("min_coverage", 0.8)), dataset=spec.get("dataset"),
+        description=str(spec.get("description", "")))
+
+
+def _builtin_dir():
+    return resources.files("urbanrural.pipeline") / "frameworks"
+
+
+BUILTIN_FRAMEWORKS = ("urban_rural_integration", "common_prosperity", "urban_rural_services")
+
+
+def load_framework(name_or_path: str | Path | dict) -> Framework:
+    """A built-in framework by name, a YAML file, or a dict spec."""
+    if isinstance(name_or_path, dict):
+        return parse_framework(name_or_path, source="dict")
+    s = str(name_or_path)
+    if s in BUILTIN_FRAMEWORKS:
+        text = (_builtin_dir() / f"{s}.yaml").read_text(encoding="utf-8")
+        return parse_framework(yaml.safe_load(text), source=s)
+    p = Path(s)
+    if not p.exists():
+        raise DataError(Issue(f"no such framework: not built in ({', '.join(BUILTIN_FRAMEWORKS)}) "
+                              "and not a file", value=s))
+    try:
+        spec = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise DataError(Issue(f"not valid YAML: {exc}", file=p.name)) from exc
+    return parse_framework(spec, source=p.name)

@@ -76,5 +76,5 @@ def test_gaps_cli_writes_tables(tmp_path):
     d24 = dag[(dag.indicator == "gdp_per_capita") & (dag.year == 2024)].iloc[0]
     assert d24.total == pytest.approx(gini_2024, rel=1e-12)
     assert d24.within + d24.net_between + d24.transvariation == pytest.approx(d24.total)
-    sheet = pd.read_excel(tmp_path / "gaps.xlsx", sheet_name="dagum")
+    sheet = pd.read_excel(tmp_path / "gaps.xlsx", sheet_name="dagum", engine="calamine")
     assert "年份 year" in sheet.columns and "超变密度 transvariation" in sheet.columns

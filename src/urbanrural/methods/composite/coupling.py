@@ -90,18 +90,20 @@ def coupling_coordination(U, alpha=None, form: str = "standard", *, grades=None,
         raise DataError("alpha must give one non-negative coefficient per subsystem, summing "
                         "to 1")
     mean = A.mean(axis=1)
+    positive = (A > 0).all(axis=1)
+    safe = np.where(A > 0, A, 1.0)
     if form == "standard":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            C = (np.prod(A, axis=1) / mean**n) ** (1.0 / n)
-        C = np.where(mean > 0, C, 0.0)
+        # in logs: the product of n small indices underflows long before C does
+        C = np.exp(np.log(safe).mean(axis=1) - np.log(np.where(positive, mean, 1.0)))
+        C = np.where(positive, C, 0.0)
     elif form == "wang":
         iu = np.triu_indices(n, 1)
         diff = np.abs(A[:, :, None] - A[:, None, :])[:, iu[0], iu[1]].sum(axis=1)
         m_sum = n * (n - 1) / 2
         mx = A.max(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.prod(A / mx[:, None], axis=1) ** (1.0 / (n - 1))
-        ratio = np.where(mx > 0, ratio, 0.0)
+        ratio = np.exp((np.log(safe).sum(axis=1) - n * np.log(np.where(positive, mx, 1.0)))
+                       / (n - 1))
+        ratio = np.where(positive, ratio, 0.0)
         C = np.sqrt(np.clip(1 - diff / m_sum, 0, 1) * ratio)
     else:
         raise ValueError("form must be 'standard' or 'wang'")

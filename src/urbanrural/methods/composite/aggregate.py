@@ -79,7 +79,16 @@ def topsis(X, weights, directions=None, normalization: str = "vector", *,
         dir_for_ideal = np.ones(k)
     else:
         raise ValueError("normalization must be 'vector' or 'minmax'")
-    V = R * w[..., None, :] if w.ndim > 1 else R * w
+    wb = w[..., None, :] if w.ndim > 1 else w
+    if normalization == "minmax" and ideal == "per_slice":
+        # min-max columns span exactly [0, 1] in every slice, so the weighted ideal is w and
+        # the anti-ideal 0: the distances need no search for them
+        d_plus = np.sqrt(((wb * (1.0 - R)) ** 2).sum(axis=-1))
+        d_minus = np.sqrt(((wb * R) ** 2).sum(axis=-1))
+        with np.errstate(invalid="ignore"):
+            c = d_minus / (d_plus + d_minus)
+        return np.where(d_plus + d_minus > 0, c, 0.5)
+    V = R * wb
     if ideal == "per_slice":
         vmax, vmin = V.max(axis=-2, keepdims=True), V.min(axis=-2, keepdims=True)
     elif ideal == "global":

@@ -113,8 +113,8 @@ def coupling_coordination(U, alpha=None, form: str = "standard", *, grades=None,
     g = DEFAULT_GRADES if grades is None else grades
     bounds = np.array([b for b, _, _ in g])
     idx = np.minimum(np.searchsorted(bounds, D, side="right"), len(g) - 1)
-    zh = np.array([g[i][1] for i in idx], dtype=object)
-    en = np.array([g[i][2] for i in idx], dtype=object)
+    zh = np.array([x[1] for x in g], dtype=object)[idx]
+    en = np.array([x[2] for x in g], dtype=object)[idx]
     names = list(systems) if systems is not None else [f"U{i + 1}" for i in range(n)]
     lag = np.asarray(names, dtype=object)[A.argmin(axis=1)]
     return CouplingResult(C, T, D, idx, zh, en, lag, form, names)

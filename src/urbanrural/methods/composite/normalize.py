@@ -110,7 +110,10 @@ def normalize(X, directions=None, method: str = "minmax", *, cost: str = "revers
         lo, hi = A.min(axis=-2, keepdims=True), A.max(axis=-2, keepdims=True)
         span = hi - lo
         _no_constant(span, names)
-        Z = np.where(d > 0, (A - lo) / span, (hi - A) / span)
+        Z = (A - lo) / span
+        cost_cols = np.flatnonzero(d < 0)
+        if cost_cols.size:  # (max − x)/(max − min) = 1 − (x − min)/(max − min)
+            Z[..., cost_cols] = 1.0 - Z[..., cost_cols]
     elif method == "zscore":
         sd = A.std(axis=-2, keepdims=True)
         _no_constant(sd, names)

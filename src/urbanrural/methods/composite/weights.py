@@ -80,8 +80,12 @@ def entropy_weights(X, directions=None, normalization: str = "minmax", shift: fl
         zero = np.flatnonzero((col == 0).reshape(-1, Z.shape[-1]).any(axis=0))
         raise DataError([Issue("all values are zero", column=names[j]) for j in zero])
     P = Z / col
-    with np.errstate(divide="ignore", invalid="ignore"):
-        plogp = np.where(P > 0, P * np.log(np.where(P > 0, P, 1.0)), 0.0)
+    if P.min() > 0:
+        plogp = P * np.log(P)
+    else:  # 0·ln 0 = 0
+        logp = np.zeros_like(P)
+        np.log(P, out=logp, where=P > 0)
+        plogp = P * logp
     e = -plogp.sum(axis=-2) / np.log(m)
     return _finish(1.0 - e, names, "entropy")
 

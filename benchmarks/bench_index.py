@@ -41,8 +41,8 @@ def ours(X, types):
 
 
 def with_pymcdm(X, types):
-    from pymcdm.methods import TOPSIS
     from pymcdm.helpers import normalize_matrix
+    from pymcdm.methods import TOPSIS
     from pymcdm.normalizations import minmax_normalization
     from pymcdm.weights import entropy_weights
 

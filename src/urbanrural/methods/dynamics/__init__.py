@@ -1,0 +1,1 @@
+"""Distribution dynamics: Markov chains, kernel densities, convergence."""

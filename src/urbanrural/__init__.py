@@ -29,6 +29,9 @@ from .methods.composite import (
     weighted_geometric,
     weighted_sum,
 )
+from .methods.dynamics.convergence import beta_convergence, sigma_convergence
+from .methods.dynamics.kde import kernel_density
+from .methods.dynamics.markov import markov, spatial_markov
 from .methods.gaps import (
     dual_contrast_coefficient,
     dual_contrast_index,
@@ -52,12 +55,19 @@ from .methods.inequality import (
     weighted_quantile,
     williamson,
 )
+from .methods.spatial.autocorrelation import gearys_c, local_morans, morans_i
+from .methods.spatial.geodetector import geodetector
+from .methods.spatial.shape import gravity_centre, standard_deviational_ellipse
+from .methods.spatial.weights import spatial_weights
 from .pipeline.framework import load_framework
 from .pipeline.index import run_index
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "beta_convergence", "gearys_c", "geodetector", "gravity_centre", "kernel_density",
+    "local_morans", "markov", "morans_i", "sigma_convergence", "spatial_markov",
+    "spatial_weights", "standard_deviational_ellipse",
     "ahp_weights", "combine_weights", "coupling_coordination", "critic_weights", "cv_weights",
     "entropy_weights", "grey_relational", "load_framework", "normalize", "obstacle_degree",
     "pca_weights", "run_index", "std_weights", "topsis", "weighted_geometric", "weighted_sum",

@@ -59,7 +59,10 @@ def _ergodic(P: np.ndarray):
     empty = np.isnan(P).all(axis=1)
     Pf[empty, empty] = 1.0
     with np.errstate(all="ignore"):
-        ss = np.asarray(steady_state(Pf, fill_empty_classes=False)).ravel()
+        ss = np.asarray(steady_state(Pf, fill_empty_classes=False))
+        if ss.ndim != 1 or ss.shape[0] != P.shape[0]:
+            # a reducible chain (e.g. a class never entered) has no unique steady state
+            ss = np.full(P.shape[0], np.nan)
         try:
             fp = np.asarray(mfpt(Pf, fill_empty_classes=False))
         except Exception:  # reducible chains have no finite first-passage times

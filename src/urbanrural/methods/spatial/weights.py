@@ -103,7 +103,7 @@ def spatial_weights(region_codes, kind: str = "queen", *, k: int = 4,
                 threshold_km = float(np.max(D.min(axis=1)))
                 notes.append(f"distance band {threshold_km:.0f} km: the smallest that leaves "
                              "no region without a neighbour")
-            W = sp.csr_matrix((D <= threshold_km).astype(float))
+            W = sp.csr_matrix((threshold_km >= D).astype(float))
     else:
         raise ValueError("kind must be queen, rook, knn or distance")
     rs = np.asarray(W.sum(axis=1)).ravel()

@@ -9,8 +9,8 @@ data list                   the bundled datasets
 index --data D --framework F --out DIR   composite index tables (CSV + Excel)
 dynamics --data D --indicator ID --out DIR   dynamics tables for one indicator
 gaps --data D --out DIR     urban–rural gap and inequality tables (CSV + Excel)
-report                      the main job (until the full report lands: coverage of the
-                            embedded data)
+report [--data D] [--framework F] [--spec S] [--out DIR] [--lang zh|en|both]
+                            the main job: index.html, results.xlsx, figures/, analysis.yaml
 """
 
 from __future__ import annotations
@@ -136,19 +136,70 @@ def cmd_list(args) -> int:
 
 
 def cmd_report(args) -> int:
-    """Placeholder main job until the report issue lands: show what the embedded data cover."""
-    console.print("[bold]urbanrural[/bold]: coverage of the embedded official data "
-                  "(the full report is built by a later release)")
-    for name in DATASETS:
-        panel = load_dataset(name)
-        if name == "world_countries":
-            cov = panel.coverage()
-            console.print(f"[bold]{name}[/bold]: {len(panel.regions)} countries, "
-                          f"{panel.years[0]}–{panel.years[-1]}, {len(cov)} indicators, "
-                          f"{len(panel)} values (run 'urbanrural data info world_countries' "
-                          "for the full table)")
-            continue
-        console.print(coverage_table(panel))
+    """The main job: the whole default analysis, written as a bilingual report."""
+    import time
+
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .outputs.report import write_report
+    from .pipeline.report import DEFAULT_SPEC, build_report, load_spec
+
+    if args.spec:
+        spec = load_spec(args.spec)
+    else:
+        import copy
+
+        spec = copy.deepcopy(DEFAULT_SPEC)
+        if args.data:
+            spec["data"] = args.data
+            if args.data not in DATASETS:
+                spec["national_data"] = None
+        if args.framework:
+            spec["frameworks"] = [args.framework]
+            spec["dynamics_indicator"] = f"index:{args.framework}"
+    t0 = time.perf_counter()
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=True) as prog:
+        task = prog.add_task("report", total=None)
+
+        def step(msg):
+            prog.update(task, description=f"[bold]report[/bold] · {msg}")
+
+        bundle = build_report(spec, progress=step)
+        step("writing index.html, results.xlsx, figures, analysis.yaml")
+        out = write_report(bundle, args.out, lang=args.lang)
+    elapsed = time.perf_counter() - t0
+    t = Table(title="urbanrural report 城乡融合与共同富裕报告", header_style="bold")
+    t.add_column("item 项目")
+    t.add_column("value 结果")
+    d = bundle.facts.get("data", {})
+    t.add_row("data 数据", f"{d.get('name')}: {d.get('n_regions')} regions 地区, "
+                          f"{d.get('first_year')}–{d.get('last_year')}")
+    for fw in bundle.frameworks:
+        key = f"{fw.id[:12]}_scores"
+        if key in bundle.tables:
+            sc = bundle.tables[key]
+            y = int(sc.year.max())
+            top = sc[sc.year == y].sort_values("rank").head(3)
+            t.add_row(f"{fw.name_zh}\n{fw.name_en}",
+                      f"{y}: " + ", ".join(f"{r.region} {r.total:.3f}" for r in top.itertuples()))
+    if "national_gaps" in bundle.tables:
+        g = bundle.tables["national_gaps"]
+        new = g[g.urban_indicator == "urban_disposable_income_new_survey"]
+        if len(new):
+            t.add_row("城乡收入比 income ratio", f"{int(new.year.iloc[0])} "
+                      f"{new.ratio.iloc[0]:.2f} → {int(new.year.iloc[-1])} "
+                      f"{new.ratio.iloc[-1]:.2f}")
+    if "dagum" in bundle.tables:
+        dg = bundle.tables["dagum"]
+        dg = dg[dg.indicator == dg.indicator.iloc[0]]
+        t.add_row(f"区域基尼 regional Gini ({dg.indicator.iloc[0]})", f"{int(dg.year.iloc[0])} {dg.total.iloc[0]:.3f} → "
+                                         f"{int(dg.year.iloc[-1])} {dg.total.iloc[-1]:.3f}")
+    t.add_row("outputs 输出", f"{args.out}/index.html, results.xlsx "
+                            f"({len(bundle.tables)} tables), figures/, analysis.yaml")
+    t.add_row("time 用时", f"{elapsed:.1f} s")
+    console.print(t)
+    _ = out
     return 0
 
 
@@ -315,8 +366,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="leave Hainan without neighbours instead of linking it to "
                           "Guangdong")
     dyn.set_defaults(func=cmd_dynamics)
-    rep = sub.add_parser("report", help="the main job on the embedded data")
-    rep.add_argument("--out", default="urbanrural-output")
+    rep = sub.add_parser("report", help="the main job: the bilingual report")
+    rep.add_argument("--data", default=None, help="dataset name or file (default: the "
+                                                  "embedded official data)")
+    rep.add_argument("--framework", default=None, help="framework name or YAML spec")
+    rep.add_argument("--spec", default=None, help="analysis.yaml of an earlier run, to "
+                                                  "reproduce it")
+    rep.add_argument("--out", default="urbanrural-report")
+    rep.add_argument("--lang", default="zh", choices=["zh", "en", "both"])
     rep.set_defaults(func=cmd_report)
     return p
 

@@ -45,7 +45,7 @@ def bilingual_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path, *,
                  workbook: str = "tables.xlsx",
-                 sheet_titles: dict[str, str] | None = None) -> list[Path]:
+                 sheet_titles: dict[str, str] | None = None, csv: bool = True) -> list[Path]:
     """One CSV per table (UTF-8 with BOM, machine-readable headers) and one Excel workbook
     with a sheet per table and bilingual headers. Returns the files written.
 
@@ -56,7 +56,7 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path, *,
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     pending: list[tuple[Path, Path]] = []
-    for name, frame in tables.items():
+    for name, frame in (tables.items() if csv else ()):
         tmp = out / f".{name}.csv.tmp"
         frame.to_csv(tmp, index=False, encoding="utf-8-sig")
         pending.append((tmp, out / f"{name}.csv"))

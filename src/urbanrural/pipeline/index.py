@@ -268,6 +268,8 @@ def run_index(panel: Panel, framework: str | Framework | dict, *, top_k: int = 3
             for s in systems:
                 ct[f"U_{s}"] = scores[s]
             ct["lagging_zh"] = ct.lagging.map(lambda s: node_names[s][0])
+            ct["lagging_en"] = ct.lagging.map(lambda s: node_names[s][1])
+            ct.insert(2, "region_en", [panel.region_label(c, "en") for c in unit_region])
             if len(systems) == 2:  # the gap between the two subsystems, e.g. urban − rural
                 ct[f"gap_{systems[0]}_minus_{systems[1]}"] = scores[systems[0]] - \
                     scores[systems[1]]
@@ -296,11 +298,15 @@ def run_index(panel: Panel, framework: str | Framework | dict, *, top_k: int = 3
     k = min(top_k, O.shape[1])
     order = np.argsort(-O, axis=1, kind="stable")[:, :k]
     leaf_ids = np.asarray([lf.id for lf in leaves])
+    reg_zh = np.asarray([panel.region_label(c) for c in unit_region], dtype=object)
+    reg_en = np.asarray([panel.region_label(c, "en") for c in unit_region], dtype=object)
     res.tables["top_obstacles"] = pd.DataFrame({
-        "region_code": np.repeat(unit_region, k), "year": np.repeat(unit_year, k),
+        "region_code": np.repeat(unit_region, k), "region": np.repeat(reg_zh, k),
+        "region_en": np.repeat(reg_en, k), "year": np.repeat(unit_year, k),
         "rank": np.tile(np.arange(1, k + 1), O.shape[0]),
         "indicator": leaf_ids[order].ravel(),
         "name_zh": [node_names[i][0] for i in leaf_ids[order].ravel()],
+        "name_en": [node_names[i][1] for i in leaf_ids[order].ravel()],
         "obstacle": np.take_along_axis(O, order, axis=1).ravel()})
     res.tables["unavailable"] = pd.DataFrame(unavailable, columns=["indicator", "name_zh",
                                                                    "name_en", "reason"])

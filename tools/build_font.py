@@ -9,6 +9,7 @@ which covers every name and label of the bundled data and the report text.
     apt-get install fonts-wqy-microhei && python tools/build_font.py
 """
 
+import contextlib
 from pathlib import Path
 
 from fontTools import subset
@@ -22,10 +23,8 @@ def gb2312_chars() -> set[int]:
     chars = set()
     for hi in range(0xA1, 0xF8):
         for lo in range(0xA1, 0xFF):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 chars.add(ord(bytes([hi, lo]).decode("gb2312")))
-            except UnicodeDecodeError:
-                pass
     return chars
 
 

@@ -193,7 +193,8 @@ def cmd_report(args) -> int:
     if "dagum" in bundle.tables:
         dg = bundle.tables["dagum"]
         dg = dg[dg.indicator == dg.indicator.iloc[0]]
-        t.add_row(f"区域基尼 regional Gini ({dg.indicator.iloc[0]})", f"{int(dg.year.iloc[0])} {dg.total.iloc[0]:.3f} → "
+        t.add_row(f"区域基尼 regional Gini ({dg.indicator.iloc[0]})",
+                  f"{int(dg.year.iloc[0])} {dg.total.iloc[0]:.3f} → "
                                          f"{int(dg.year.iloc[-1])} {dg.total.iloc[-1]:.3f}")
     t.add_row("outputs 输出", f"{args.out}/index.html, results.xlsx "
                             f"({len(bundle.tables)} tables), figures/, analysis.yaml")

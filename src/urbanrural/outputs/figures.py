@@ -100,7 +100,7 @@ def write_figures(bundle, folder: str | Path, geometry: dict | None) -> list[Pat
     if "national_gaps" in t:
         g = t["national_gaps"]
         fig, ax = plt.subplots(figsize=(7, 4))
-        for i, (ind, sub) in enumerate(g[g.rural_indicator.str.contains("income")]
+        for i, (_ind, sub) in enumerate(g[g.rural_indicator.str.contains("income")]
                                        .groupby("urban_indicator", sort=False)):
             ax.plot(sub.year, sub.ratio, marker="o", ms=3, color=CB_PALETTE[i],
                     label=f"{sub.pair_zh.iloc[0]}\n{sub.pair_en.iloc[0]}")

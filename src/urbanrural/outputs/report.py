@@ -235,7 +235,8 @@ def _readings(bundle, cite: Cite) -> dict[str, str]:
             conv = bt.loc[0, "beta"] < 0 and bt.loc[0, "p"] <= 0.05
             beta = (f"绝对β收敛系数为{cite.num('beta_convergence', 0, 'beta', 4)}"
                     f"（p={cite.num('beta_convergence', 0, 'p', 3)}），"
-                    f"{'存在显著收敛，半衰期约' + cite.num('beta_convergence', 0, 'half_life', 1) + '年' if conv else '未见显著收敛'}。")
+                    + ("存在显著收敛，半衰期约" + cite.num("beta_convergence", 0, "half_life", 1)
+                       + "年。" if conv else "未见显著收敛。"))
             beta_en = (f"The absolute β is {cite.num('beta_convergence', 0, 'beta', 4)} (p = "
                        f"{cite.num('beta_convergence', 0, 'p', 3)}): "
                        + (f"significant convergence, half-life about "
@@ -280,7 +281,7 @@ def _charts(bundle) -> list[dict]:
     if "national_gaps" in t:
         g = t["national_gaps"]
         traces = []
-        for (u, _r), sub in g.groupby(["urban_indicator", "rural_indicator"], sort=False):
+        for _key, sub in g.groupby(["urban_indicator", "rural_indicator"], sort=False):
             traces.append({"type": "scatter", "mode": "lines+markers", "x": sub.year.tolist(),
                            "y": sub.ratio.round(4).tolist(), "name_zh": sub.pair_zh.iloc[0],
                            "name_en": sub.pair_en.iloc[0]})
@@ -367,7 +368,8 @@ section{border-bottom:1px solid #ddd;padding:10px 0 20px} h2{color:#0b3c5d}
 .reading{background:#f3f7fa;border-left:4px solid #0072B2;padding:8px 14px}
 table.data{border-collapse:collapse;font-size:13px;margin:8px 0} table.data th,
 table.data td{border:1px solid #ddd;padding:3px 8px} table.data th{background:#eef2f5}
-td.r{text-align:right} svg.map{width:100%;max-width:680px;display:block} .map path{stroke:#fff;stroke-width:.6} .legend span{display:inline-block;
+td.r{text-align:right} svg.map{width:100%;max-width:680px;display:block}
+.map path{stroke:#fff;stroke-width:.6} .legend span{display:inline-block;
 width:26px;height:12px} .chart{width:100%;min-height:300px} .note{color:#666;font-size:12px}
 body.lang-zh .en{display:none} body.lang-en .zh{display:none}
 body.lang-both .en{display:inline;color:#555} body.lang-both p.en,body.lang-both div.en{display:block}
@@ -469,7 +471,8 @@ def render_html(bundle, lang: str = "zh") -> tuple[str, int]:
                                   ("n_regions", "地区数", "Regions", 0),
                                   ("n_values", "数值个数", "Values", 0),
                                   ("missing_years", "缺失年份", "Missing years", None)], cite)
-            + "<p class='note'>" + bi("系列断点：2013年农村收入口径变化；恩格尔系数有两个官方序列；人口与GDP采用最新修订版本，不同版本不拼接。",
+            + "<p class='note'>" + bi("系列断点：2013年农村收入口径变化；恩格尔系数有两个官方序列；"
+                                      "人口与GDP采用最新修订版本，不同版本不拼接。",
                                       "Series breaks: the 2013 rural income concept; two official "
                                       "Engel series; population and GDP in their latest vintage, "
                                       "vintages never spliced.") + "</p>")

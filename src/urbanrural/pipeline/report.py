@@ -159,33 +159,32 @@ def build_report(spec: dict | None = None, *, progress: Callable[[str], None] | 
 
     step("dynamics")
     ind = spec.get("dynamics_indicator")
-    if ind:
-        if True:  # the dynamics indicator may be any indicator or index of the data
-            try:
-                d = run_dynamics(panel, ind, k=int(opts["markov_k"]),
-                                 permutations=int(opts["permutations"]),
-                                 seed=int(opts["seed"]), hainan_link=opts.get("hainan_link"))
-                names = {"kde_density": ("核密度", "kernel density"),
-                         "kde_summary": ("核密度特征", "kernel density summary"),
-                         "sigma_convergence": ("σ收敛", "sigma convergence"),
-                         "beta_convergence": ("β收敛", "beta convergence"),
-                         "markov": ("马尔可夫转移矩阵", "Markov transitions"),
-                         "markov_summary": ("马尔可夫稳态", "Markov steady state"),
-                         "spatial_markov": ("空间马尔可夫", "spatial Markov"),
-                         "spatial_markov_tests": ("空间马尔可夫检验", "spatial Markov tests"),
-                         "morans_i": ("全局莫兰指数", "global Moran's I"),
-                         "lisa": ("局部莫兰指数", "local Moran (LISA)"),
-                         "geodetector": ("地理探测器", "GeoDetector"),
-                         "geodetector_interaction": ("地理探测器交互作用",
-                                                     "GeoDetector interactions"),
-                         "gravity_centre": ("重心与标准差椭圆",
-                                            "gravity centre and ellipse")}
-                for key, (zh, en) in names.items():
-                    if key in d.tables:
-                        b.add(key, d.tables[key], zh, en)
-                b.notes.extend(d.notes)
-            except DataError as exc:
-                b.notes.append(f"dynamics skipped: {exc}")
+    if ind:  # any indicator of the data, or index:FRAMEWORK
+        try:
+            d = run_dynamics(panel, ind, k=int(opts["markov_k"]),
+                             permutations=int(opts["permutations"]),
+                             seed=int(opts["seed"]), hainan_link=opts.get("hainan_link"))
+            names = {"kde_density": ("核密度", "kernel density"),
+                     "kde_summary": ("核密度特征", "kernel density summary"),
+                     "sigma_convergence": ("σ收敛", "sigma convergence"),
+                     "beta_convergence": ("β收敛", "beta convergence"),
+                     "markov": ("马尔可夫转移矩阵", "Markov transitions"),
+                     "markov_summary": ("马尔可夫稳态", "Markov steady state"),
+                     "spatial_markov": ("空间马尔可夫", "spatial Markov"),
+                     "spatial_markov_tests": ("空间马尔可夫检验", "spatial Markov tests"),
+                     "morans_i": ("全局莫兰指数", "global Moran's I"),
+                     "lisa": ("局部莫兰指数", "local Moran (LISA)"),
+                     "geodetector": ("地理探测器", "GeoDetector"),
+                     "geodetector_interaction": ("地理探测器交互作用",
+                                                 "GeoDetector interactions"),
+                     "gravity_centre": ("重心与标准差椭圆",
+                                        "gravity centre and ellipse")}
+            for key, (zh, en) in names.items():
+                if key in d.tables:
+                    b.add(key, d.tables[key], zh, en)
+            b.notes.extend(d.notes)
+        except DataError as exc:
+            b.notes.append(f"dynamics skipped: {exc}")
     _facts(b)
     return b
 

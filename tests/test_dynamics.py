@@ -239,3 +239,15 @@ def test_dynamics_cli_on_embedded_data(tmp_path):
     for name in ("kde_density", "sigma_convergence", "beta_convergence", "markov",
                  "spatial_markov", "morans_i", "lisa", "geodetector", "gravity_centre"):
         assert (tmp_path / f"{name}.csv").exists(), name
+
+
+def test_markov_time_homogeneity(usjoin):
+    from urbanrural.methods.dynamics.markov import markov_time_homogeneity
+
+    Y, _ = usjoin
+    h = markov_time_homogeneity(Y, split=40, k=5)
+    assert h["transitions_before"].sum() + h["transitions_after"].sum() == 48 * 80
+    from giddy.markov import homogeneity
+
+    ref = homogeneity(np.array([h["transitions_before"], h["transitions_after"]]))
+    assert h["Q"] == pytest.approx(ref.Q) and h["dof"] == ref.dof

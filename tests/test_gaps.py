@@ -78,3 +78,19 @@ def test_gaps_cli_writes_tables(tmp_path):
     assert d24.within + d24.net_between + d24.transvariation == pytest.approx(d24.total)
     sheet = pd.read_excel(tmp_path / "gaps.xlsx", sheet_name="dagum", engine="calamine")
     assert "年份 year" in sheet.columns and "超变密度 transvariation" in sheet.columns
+
+
+def test_dual_structure_in_the_gaps_pipeline():
+    """Yearbook 2007 sector output is not in the bundled panel, so give the pipeline a panel
+    that has both; the table appears and matches the formula."""
+    import pandas as pd
+
+    from urbanrural.pipeline.gaps import run_gaps
+
+    rows = [("110000", 2007, "gdp_primary", 10.0), ("110000", 2007, "gdp", 100.0),
+            ("110000", 2007, "employment_primary", 40.0),
+            ("110000", 2007, "employment_total", 100.0)]  # test inputs, not data
+    p = ur.Panel(pd.DataFrame(rows, columns=["region_code", "year", "indicator", "value"]),
+                 registry=ur.china())
+    t = run_gaps(p).tables["dual_structure"]
+    assert t.dual_contrast_coefficient.iloc[0] == pytest.approx(1 / 6)

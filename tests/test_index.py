@@ -155,3 +155,13 @@ def test_index_cli(tmp_path):
         assert (tmp_path / name).exists(), name
     sheet = pd.read_excel(tmp_path / "index.xlsx", sheet_name="scores", engine="calamine")
     assert "年份 year" in sheet.columns and "排名 rank" in sheet.columns
+
+
+def test_ahp_weights_in_a_framework():
+    s = spec()
+    s["weights"] = {"ahp": [[1, 3], [1 / 3, 1]]}
+    fw = ur.load_framework(s)
+    assert fw.root.weights == pytest.approx({"a": 0.75, "b": 0.25})
+    s["nodes"][0]["weights"] = {"ahp": [[1, 9], [1 / 9, 1], [1, 1]]}
+    with pytest.raises(DataError):
+        ur.load_framework(s)

@@ -6,7 +6,8 @@ Example::
     id: my_index
     name_zh: 城乡融合指数
     name_en: Urban–rural integration index
-    weights: equal                 # how the top-level nodes are combined
+    weights: equal                 # how the top-level nodes are combined; a method name,
+                                   # fixed numbers {child: w}, or {ahp: [[1, 3], [1/3, 1]]}
     nodes:
       - id: income
         name_zh: 收入差距
@@ -125,6 +126,22 @@ def _node(d: dict, path: str, seen: set[str], issues: list[Issue]) -> Node:
     if kids_spec:
         node.children = [_node(k, where, seen, issues) for k in kids_spec]
         w = d.get("weights", "equal")
+        if isinstance(w, dict) and "ahp" in w:
+            # AHP judgements over the children, in their order: principal eigenvector, CR < 0.1
+            from ..methods.composite.weights import ahp_weights
+
+            try:
+                res = ahp_weights(w["ahp"], accept_inconsistent=bool(
+                    w.get("accept_inconsistent", False)))
+                if len(res.weights) != len(node.children):
+                    raise DataError(f"the AHP matrix is {len(res.weights)}×{len(res.weights)}"
+                                    f" for {len(node.children)} children")
+                w = {c.id: float(x) for c, x in zip(node.children, res.weights, strict=True)}
+                node.notes = (node.notes + f" AHP: λmax={res.lambda_max:.4f}, "
+                              f"CR={res.cr:.4f}").strip()
+            except DataError as e:
+                issues.extend(Issue(i.reason, value=where) for i in e.issues)
+                w = "equal"
         if isinstance(w, dict):
             ids = {c.id for c in node.children}
             if set(map(str, w)) != ids:

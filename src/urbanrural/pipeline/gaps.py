@@ -146,7 +146,22 @@ def run_gaps(panel: Panel, *, partition: str | pd.Series = "macro_region",
         res.tables["urban_rural_theil"] = pd.concat(theil_rows, ignore_index=True)
     if dec_rows:
         res.tables["urban_rural_theil_decomposition"] = pd.DataFrame(dec_rows)
-    # 3. regional inequality over time
+    # 3. dual-structure coefficients where sector output and employment exist
+    need = {"gdp_primary", "gdp", "employment_primary", "employment_total"}
+    if need <= set(panel.indicators):
+        from ..methods.gaps import dual_contrast_coefficient, dual_contrast_index
+
+        d = panel._data.assign(region_code=panel._data.region_code.astype(str),
+                               indicator=panel._data.indicator.astype(str))
+        w = d[d.indicator.isin(need)].pivot_table(index=["region_code", "year"],
+                                                  columns="indicator", values="value").dropna()
+        if len(w):
+            args = (w.gdp_primary, w.gdp, w.employment_primary, w.employment_total)
+            res.tables["dual_structure"] = pd.DataFrame({
+                "region_code": w.index.get_level_values(0), "year": w.index.get_level_values(1),
+                "dual_contrast_coefficient": dual_contrast_coefficient(*args),
+                "dual_contrast_index": dual_contrast_index(*args)})
+    # 4. regional inequality over time
     regions = [c for c in panel.regions if c != NATIONAL_CODE]
     if len(regions) < 3:
         res.notes.append("fewer than three regions: regional inequality is not computed")

@@ -11,7 +11,8 @@ import pandas as pd
 from ...data.errors import DataError
 from ..spatial.weights import as_sparse_weights
 
-__all__ = ["MarkovResult", "SpatialMarkovResult", "markov", "spatial_markov", "quantile_classes"]
+__all__ = ["MarkovResult", "SpatialMarkovResult", "markov", "spatial_markov", "quantile_classes",
+           "markov_time_homogeneity"]
 
 
 def _matrix(Y) -> tuple[np.ndarray, list, list]:
@@ -171,3 +172,27 @@ def spatial_markov(Y, W, k: int = 5, m: int | None = None, fixed: bool = True, *
     return SpatialMarkovResult(T, P, _probabilities(glob), glob, S, ids, lids, float(h.Q),
                                float(h.Q_p_value), float(h.LR), float(h.LR_p_value),
                                int(h.dof))
+
+
+def markov_time_homogeneity(Y, split: int, k: int = 5, fixed: bool = True, *,
+                            relative: bool = True) -> dict:
+    """Is the chain the same before and after column ``split``? Bickenbach & Bode (2003) Q and
+    LR tests on the two periods' transition counts (via giddy; degrees of freedom ignore
+    empty rows). Classes are computed once over the whole panel so the periods compare."""
+    from giddy.markov import homogeneity
+
+    A, _, _ = _matrix(Y)
+    if relative:
+        A = A / A.mean(axis=0, keepdims=True)
+    ids, cut = quantile_classes(A, k, fixed)
+    kk = len(cut) if cut is not None else int(ids.max()) + 1
+    if not 1 <= split < A.shape[1] - 1:
+        raise DataError("split must leave at least one transition in each period")
+    mats = []
+    for part in (ids[:, : split + 1], ids[:, split:]):
+        a, b = part[:, :-1].ravel(), part[:, 1:].ravel()
+        mats.append(np.bincount(a * kk + b, minlength=kk * kk).reshape(kk, kk).astype(float))
+    h = homogeneity(np.array(mats), regime_names=["before", "after"])
+    return {"Q": float(h.Q), "Q_p_value": float(h.Q_p_value), "LR": float(h.LR),
+            "LR_p_value": float(h.LR_p_value), "dof": int(h.dof),
+            "transitions_before": mats[0], "transitions_after": mats[1]}

@@ -51,7 +51,7 @@ class CouplingResult:
 
 
 def coupling_coordination(U, alpha=None, form: str = "standard", *, grades=None,
-                          systems=None) -> CouplingResult:
+                          systems=None, k: float | None = None) -> CouplingResult:
     r"""Coupling coordination degree of n ≥ 2 subsystem indices U (units × n, each in [0, 1]).
 
     Standard form (Wang, Kong et al. 2021, eq. 1, normalised notation):
@@ -66,7 +66,12 @@ def coupling_coordination(U, alpha=None, form: str = "standard", *, grades=None,
         C = \sqrt{\left[1 - \frac{\sum_{i>j}|U_i - U_j|}{\sum_{m=1}^{n-1} m}\right]
             \left(\prod_i \frac{U_i}{\max_i U_i}\right)^{1/(n-1)}}
 
-    T = Σᵢ αᵢUᵢ with Σα = 1 (equal by default), D = √(C·T). U must be subsystem indices on a
+    T = Σᵢ αᵢUᵢ with Σα = 1 (equal by default), D = √(C·T).
+
+    ``k`` replaces the exponent 1/n of the standard form: many Chinese papers write
+    C = {∏Uᵢ/[(1/n)ΣUᵢ]ⁿ}^k with an "adjustment coefficient" k = 2 (or more), which pushes C
+    down when the subsystems differ. It is offered only to reproduce such papers; the
+    standard form (k = 1/n) keeps C in the intended scale. U must be subsystem indices on a
     common [0, 1] scale (computed per subsystem, pooled-normalised when years are compared),
     not raw indicators. Grades follow ``grades`` (upper bounds with Chinese/English labels;
     default the usual 10-grade scale).
@@ -94,7 +99,9 @@ def coupling_coordination(U, alpha=None, form: str = "standard", *, grades=None,
     safe = np.where(A > 0, A, 1.0)
     if form == "standard":
         # in logs: the product of n small indices underflows long before C does
-        C = np.exp(np.log(safe).mean(axis=1) - np.log(np.where(positive, mean, 1.0)))
+        expo = 1.0 / n if k is None else float(k)
+        C = np.exp(expo * (np.log(safe).sum(axis=1)
+                           - n * np.log(np.where(positive, mean, 1.0))))
         C = np.where(positive, C, 0.0)
     elif form == "wang":
         iu = np.triu_indices(n, 1)

@@ -280,15 +280,22 @@ def _charts(bundle) -> list[dict]:
     charts = []
     if "national_gaps" in t:
         g = t["national_gaps"]
-        traces = []
-        for _key, sub in g.groupby(["urban_indicator", "rural_indicator"], sort=False):
-            traces.append({"type": "scatter", "mode": "lines+markers", "x": sub.year.tolist(),
-                           "y": sub.ratio.round(4).tolist(), "name_zh": sub.pair_zh.iloc[0],
-                           "name_en": sub.pair_en.iloc[0]})
-        zh, en = _fig(traces, "全国城乡比值（各口径分开，不拼接）",
-                      "National urban–rural ratios (each survey concept on its own)",
-                      "年份", "Year", "城镇/农村", "Urban / rural", height=420)
-        charts.append(_plot("chart-gaps", zh, en))
+        money = g.rural_indicator.str.contains("income|consumption|expenditure")
+        for cid, part, tzh, ten in (
+                ("chart-gaps", g[money], "全国城乡收入与消费比（各口径分开，不拼接）",
+                 "National urban–rural income and consumption ratios (each survey concept on "
+                 "its own)"),
+                ("chart-gaps-services", g[~money], "全国城乡公共服务与恩格尔系数比",
+                 "National urban–rural ratios of health services and Engel coefficients")):
+            traces = [{"type": "scatter", "mode": "lines+markers", "x": sub.year.tolist(),
+                       "y": sub.ratio.round(4).tolist(), "name_zh": sub.pair_zh.iloc[0],
+                       "name_en": sub.pair_en.iloc[0]}
+                      for _key, sub in part.groupby(["urban_indicator", "rural_indicator"],
+                                                    sort=False)]
+            if traces:
+                zh, en = _fig(traces, tzh, ten, "年份", "Year", "城镇/农村", "Urban / rural",
+                              height=420, legend={"orientation": "h", "y": -0.25})
+                charts.append(_plot(cid, zh, en))
     for fw in bundle.frameworks:
         key = f"{fw.id[:12]}_scores"
         if key not in t:
@@ -369,8 +376,8 @@ section{border-bottom:1px solid #ddd;padding:10px 0 20px} h2{color:#0b3c5d}
 table.data{border-collapse:collapse;font-size:13px;margin:8px 0} table.data th,
 table.data td{border:1px solid #ddd;padding:3px 8px} table.data th{background:#eef2f5}
 td.r{text-align:right} svg.map{width:100%;max-width:680px;display:block}
-.map path{stroke:#fff;stroke-width:.6} .legend span{display:inline-block;
-width:26px;height:12px} .chart{width:100%;min-height:300px} .note{color:#666;font-size:12px}
+.map path{stroke:#fff;stroke-width:.6} .legend span.sw{display:inline-block;
+width:26px;height:12px;margin:0 4px 0 10px;vertical-align:middle} .chart{width:100%;min-height:300px} .note{color:#666;font-size:12px}
 body.lang-zh .en{display:none} body.lang-en .zh{display:none}
 body.lang-both .en{display:inline;color:#555} body.lang-both p.en,body.lang-both div.en{display:block}
 pre{background:#f6f6f6;padding:10px;overflow:auto;font-size:12px;max-height:400px}
@@ -476,17 +483,18 @@ def render_html(bundle, lang: str = "zh") -> tuple[str, int]:
                                       "Series breaks: the 2013 rural income concept; two official "
                                       "Engel series; population and GDP in their latest vintage, "
                                       "vintages never spliced.") + "</p>")
-    body = reading("gaps") + chart("chart-gaps")
+    body = reading("gaps") + chart("chart-gaps") + chart("chart-gaps-services")
     if "national_ur_theil" in t:
         ut = t["national_ur_theil"]
-        rows = list(ut[ut.population_source == "current vintage"].index)
+        cur = ut[(ut.population_source == "current vintage") & ut.pair_en.str.contains("income")]
+        rows = list(cur.index)
         if rows:
             body += "<h3>" + bi("城乡泰尔指数（现行人口口径）", "Urban–rural Theil (current population "
                                                           "vintage)") + "</h3>"
             body += _table_html(ut, "national_ur_theil", [
                 ("pair_zh", "指标对", "Pair", None), ("year", "年份", "Year", 0),
                 ("urban_rural_theil", "城乡泰尔指数", "Urban–rural Theil", 4)], cite,
-                rows=rows[-8:])
+                rows=rows)
     section("gaps", "城乡差距的演变", "The urban–rural gap over time", body)
     for fw in bundle.frameworks:
         key = f"{fw.id[:12]}_scores"
@@ -508,8 +516,8 @@ def render_html(bundle, lang: str = "zh") -> tuple[str, int]:
             body += (f'<input type="range" id="map-{fw.id}-year" min="{years[0]}" '
                      f'max="{years[-1]}" value="{years[-1]}" step="1" aria-label="year"> '
                      f'<b id="map-{fw.id}-label"></b>' + _svg_map(geometry, f"map-{fw.id}"))
-            body += ('<div class="legend">' + "".join(f'<span style="background:{c}"></span>'
-                                                      for c in VIRIDIS)
+            body += ('<div class="legend">' + "".join(
+                f'<span class="sw" style="background:{c}"></span>' for c in VIRIDIS)
                      + bi(" 低 → 高", " low → high") + "</div>")
             body += "<p class='note'>" + bi("底图：Natural Earth（事实边界），正式出版请使用审图号标准地图。",
                                             "Base map: Natural Earth (de-facto boundaries); use "
@@ -568,7 +576,7 @@ def render_html(bundle, lang: str = "zh") -> tuple[str, int]:
         body += "<h3>" + bi("LISA集聚图", "LISA cluster map") + "</h3>" + _svg_map(geometry,
                                                                                 "map-lisa")
         body += '<div class="legend">' + "".join(
-            f'<span style="background:{LISA_COLOURS[k]}"></span>{bi(z, e)} '
+            f'<span class="sw" style="background:{LISA_COLOURS[k]}"></span>{bi(z, e)} '
             for k, (z, e) in ((1, ("高-高", "High-High")), (2, ("低-高", "Low-High")),
                               (3, ("低-低", "Low-Low")), (4, ("高-低", "High-Low")),
                               (0, ("不显著", "n.s.")))) + "</div>"

@@ -377,7 +377,8 @@ table.data{border-collapse:collapse;font-size:13px;margin:8px 0} table.data th,
 table.data td{border:1px solid #ddd;padding:3px 8px} table.data th{background:#eef2f5}
 td.r{text-align:right} svg.map{width:100%;max-width:680px;display:block}
 .map path{stroke:#fff;stroke-width:.6} .legend span.sw{display:inline-block;
-width:26px;height:12px;margin:0 4px 0 10px;vertical-align:middle} .chart{width:100%;min-height:300px} .note{color:#666;font-size:12px}
+width:26px;height:12px;margin:0 4px 0 10px;vertical-align:middle}
+.chart{width:100%;min-height:300px} .note{color:#666;font-size:12px}
 body.lang-zh .en{display:none} body.lang-en .zh{display:none}
 body.lang-both .en{display:inline;color:#555} body.lang-both p.en,body.lang-both div.en{display:block}
 pre{background:#f6f6f6;padding:10px;overflow:auto;font-size:12px;max-height:400px}

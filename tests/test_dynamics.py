@@ -251,3 +251,29 @@ def test_markov_time_homogeneity(usjoin):
 
     ref = homogeneity(np.array([h["transitions_before"], h["transitions_after"]]))
     assert h["Q"] == pytest.approx(ref.Q) and h["dof"] == ref.dof
+
+
+def test_phillips_sul_clubs_recover_two_synthetic_clubs():
+    """Two groups of 8 series converging to different levels (log y = level + a_i/t^0.7 +
+    small noise; a test input, not data): the whole panel fails the log t test, each group
+    passes it, and the clustering finds exactly the two groups."""
+    rng = np.random.default_rng(0)
+    T = 30
+    t = np.arange(1, T + 1)
+    rows = [np.exp(level + rng.normal(0, 1.0) / t**0.7 + rng.normal(0, 0.002, T))
+            for level in (10.0, 9.0) for _ in range(8)]
+    Y = pd.DataFrame(rows, index=[f"r{i}" for i in range(16)], columns=range(2000, 2000 + T))
+    assert not ur.log_t_test(Y).converges
+    assert ur.log_t_test(Y.iloc[:8]).converges and ur.log_t_test(Y.iloc[8:]).converges
+    clubs = ur.convergence_clubs(Y).set_index("region").club
+    assert set(clubs[[f"r{i}" for i in range(8)]]) == {1}
+    assert set(clubs[[f"r{i}" for i in range(8, 16)]]) == {2}
+
+
+def test_hp_trend_keeps_a_line_and_smooths():
+    from urbanrural.methods.dynamics.clubs import hp_trend
+
+    x = np.arange(12.0)
+    np.testing.assert_allclose(hp_trend(x)[0], x, atol=1e-9)
+    noisy = x + np.tile([1.0, -1.0], 6)
+    assert np.abs(np.diff(hp_trend(noisy)[0], 2)).max() < 0.1

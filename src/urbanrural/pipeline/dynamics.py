@@ -14,6 +14,7 @@ import pandas as pd
 from ..data import Panel
 from ..data.errors import DataError, Issue
 from ..data.registry import NATIONAL_CODE
+from ..methods.dynamics.clubs import convergence_clubs, log_t_test
 from ..methods.dynamics.convergence import beta_convergence, sigma_convergence
 from ..methods.dynamics.kde import kernel_density
 from ..methods.dynamics.markov import markov, spatial_markov
@@ -100,6 +101,16 @@ def run_dynamics(panel: Panel, indicator: str, *, k: int = 4, permutations: int 
         bt.insert(0, "start", t0)
         bt.insert(1, "end", t1)
         res.tables["beta_convergence"] = bt
+    # Phillips–Sul log t test and convergence clubs (needs a longer balanced panel)
+    if positive and balanced.shape[1] >= 10:
+        lt = log_t_test(balanced)
+        clubs = convergence_clubs(balanced)
+        clubs.insert(1, "region_zh", [panel.region_label(c) for c in clubs.region])
+        clubs.insert(2, "region_en", [panel.region_label(c, "en") for c in clubs.region])
+        res.tables["club_convergence"] = clubs.rename(columns={"region": "region_code"})
+        res.notes.append(f"log t test over all regions: b = {lt.b:.3f}, t = {lt.t:.2f} "
+                         f"({'convergence' if lt.converges else 'no overall convergence'} at "
+                         "5 %); clubs by Phillips & Sul (2007), adjacent clubs not merged")
     # Markov chains
     if balanced.shape[1] >= 3:
         mk = markov(balanced.to_numpy(), k=k, fixed=False)

@@ -168,6 +168,7 @@ def build_report(spec: dict | None = None, *, progress: Callable[[str], None] | 
                      "kde_summary": ("核密度特征", "kernel density summary"),
                      "sigma_convergence": ("σ收敛", "sigma convergence"),
                      "beta_convergence": ("β收敛", "beta convergence"),
+                     "club_convergence": ("俱乐部收敛", "convergence clubs"),
                      "markov": ("马尔可夫转移矩阵", "Markov transitions"),
                      "markov_summary": ("马尔可夫稳态", "Markov steady state"),
                      "spatial_markov": ("空间马尔可夫", "spatial Markov"),

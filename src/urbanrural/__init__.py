@@ -66,7 +66,8 @@ from .pipeline.index import run_index
 __version__ = "0.1.0"
 
 __all__ = [
-    "beta_convergence", "convergence_clubs", "log_t_test", "gearys_c", "geodetector", "gravity_centre", "kernel_density",
+    "beta_convergence", "convergence_clubs", "log_t_test", "gearys_c", "geodetector",
+    "gravity_centre", "kernel_density",
     "local_morans", "markov", "morans_i", "sigma_convergence", "spatial_markov",
     "spatial_weights", "standard_deviational_ellipse",
     "ahp_weights", "combine_weights", "coupling_coordination", "critic_weights", "cv_weights",

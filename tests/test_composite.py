@@ -83,13 +83,18 @@ def test_entropy_by_hand():
     # two units, minmax: indicator a = (0, 1) → p = (0, 1), e = 0 (0·ln0 = 0), d = 1;
     # indicator b = (1, 3) → normalised (0, 1): same. Equal weights.
     assert np.allclose(ur.entropy_weights([[1, 1], [2, 3]]), [0.5, 0.5])
-    # three units, raw proportions: a = (1, 1, 2): p = (.25, .25, .5);
-    # e = −(2·.25 ln .25 + .5 ln .5)/ln 3; b = (1, 1, 1): e = 1, weight 0
-    X = np.array([[1, 1], [1, 1], [2, 1.0]])
-    e = -(0.5 * np.log(0.25) + 0.5 * np.log(0.5)) / np.log(3)
+    # three units, raw proportions: a = (1, 1, 2): p = (.25, .25, .5),
+    # e_a = −(2·.25 ln .25 + .5 ln .5)/ln 3 ≈ 0.9464; b = (1, 1, 2) too; c = (1, 1, 1): e = 1
+    X = np.array([[1, 1, 1], [1, 1, 1], [2, 2, 1.0]])
+    e_a = -(0.5 * np.log(0.25) + 0.5 * np.log(0.5)) / np.log(3)
+    assert e_a == pytest.approx(0.946395, abs=1e-6)
     w = ur.entropy_weights(X, normalization="none")
-    assert w == pytest.approx([1, 0])
-    assert e < 1
+    assert w == pytest.approx([0.5, 0.5, 0.0])  # (1 − e) ∝ (0.0536, 0.0536, 0)
+    Y = np.array([[1, 1], [1, 2], [2, 4.0]])  # b: p = (1/7, 2/7, 4/7)
+    p = np.array([1, 2, 4]) / 7
+    e_b = -(p * np.log(p)).sum() / np.log(3)
+    w = ur.entropy_weights(Y, normalization="none")
+    assert w[1] / w[0] == pytest.approx((1 - e_b) / (1 - e_a))
 
 
 def test_entropy_constant_k_uses_units():

@@ -36,3 +36,18 @@ def test_value_column_with_text_far_down_is_still_caught(tmp_path):
     assert len(p) == n - 1
     assert p.report.reasons()["missing-value marker '—'"] == 1
     assert p.report.set_aside[0].row == n - 5 + 2  # header line + 1-based
+
+
+def test_blank_lines_are_accounted_for_and_keep_row_numbers_right(tmp_path):
+    f = tmp_path / "blank.csv"
+    f.write_text("地区,年份,指标,数值\n北京,2020,x,1\n\n天津,2020,x,abc\n", encoding="utf-8")
+    import pytest
+
+    from urbanrural.data import DataError
+
+    with pytest.raises(DataError) as info:
+        ur.read(f)
+    assert info.value.issues[0].row == 4  # the blank line 3 is counted, not skipped
+    f.write_text("地区,年份,指标,数值\n北京,2020,x,1\n\n天津,2020,x,2\n", encoding="utf-8")
+    p = ur.read(f)
+    assert len(p) == 2 and p.report.reasons()["blank line"] == 1 and p.report.balanced

@@ -142,7 +142,7 @@ def cmd_report(args) -> int:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from .outputs.report import write_report
-    from .pipeline.report import DEFAULT_SPEC, build_report, load_spec
+    from .pipeline.report import DEFAULT_SPEC, build_report, load_spec, table_key
 
     if args.spec:
         spec = load_spec(args.spec)
@@ -176,7 +176,7 @@ def cmd_report(args) -> int:
     t.add_row("data 数据", f"{d.get('name')}: {d.get('n_regions')} regions 地区, "
                           f"{d.get('first_year')}–{d.get('last_year')}")
     for fw in bundle.frameworks:
-        key = f"{fw.id[:12]}_scores"
+        key = table_key(fw, "scores")
         if key in bundle.tables:
             sc = bundle.tables[key]
             y = int(sc.year.max())
@@ -191,16 +191,15 @@ def cmd_report(args) -> int:
                       f"{new.ratio.iloc[0]:.2f} → {int(new.year.iloc[-1])} "
                       f"{new.ratio.iloc[-1]:.2f}")
     if "dagum" in bundle.tables:
-        dg = bundle.tables["dagum"]
-        dg = dg[dg.indicator == dg.indicator.iloc[0]]
+        dg = bundle.headline_dagum()
         t.add_row(f"区域基尼 regional Gini ({dg.indicator.iloc[0]})",
                   f"{int(dg.year.iloc[0])} {dg.total.iloc[0]:.3f} → "
                                          f"{int(dg.year.iloc[-1])} {dg.total.iloc[-1]:.3f}")
-    t.add_row("outputs 输出", f"{args.out}/index.html, results.xlsx "
-                            f"({len(bundle.tables)} tables), figures/, analysis.yaml")
+    t.add_row("outputs 输出", f"{out['html']}, results.xlsx ({len(bundle.tables)} tables, "
+                            f"{out['cited']} numbers cited in the page), figures/, "
+                            "analysis.yaml")
     t.add_row("time 用时", f"{elapsed:.1f} s")
     console.print(t)
-    _ = out
     return 0
 
 

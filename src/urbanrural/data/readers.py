@@ -316,8 +316,9 @@ def _read_text(path, raw, enc, fname, report, layout, indicator, unit, region, p
     text_cols = [c for c, k in canon.items() if k in ("region", "indicator", "unit")]
     # chunked parsing (pandas' default) is twice as fast here; a column whose chunks infer
     # different types comes back as objects, which _parse_values reads cell by cell
+    # blank lines are kept, so that the row numbers errors report stay right, and accounted for
     options = dict(sep=sep, dtype=dict.fromkeys(text_cols, "category"), keep_default_na=False,
-                   na_values=[], skip_blank_lines=True)
+                   na_values=[], skip_blank_lines=False)
     try:
         try:
             with warnings.catch_warnings():
@@ -334,8 +335,33 @@ def _read_text(path, raw, enc, fname, report, layout, indicator, unit, region, p
                               file=fname)) from exc
     except Exception as exc:
         raise DataError(Issue(f"cannot parse the table ({exc})", file=fname)) from exc
+    rows = None
+    if _may_hold_blank_rows(frame):
+        empty = frame.astype(str).apply(lambda c: c.str.strip().isin(["", "nan"])).all(axis=1)
+        rows = np.flatnonzero(~empty.to_numpy()) + 2  # header is line 1
+        for i in np.flatnonzero(empty.to_numpy()):
+            report.rows_in += 1
+            report.set_aside.append(Issue("blank line", row=int(i) + 2))
+        frame = frame[~empty.to_numpy()].reset_index(drop=True)
+        for c in frame.columns:
+            if isinstance(frame[c].dtype, pd.CategoricalDtype):
+                frame[c] = frame[c].cat.remove_unused_categories()
     return _cells_from_frame(frame, fname, header_line=1, report=report, layout=layout,
-                             indicator=indicator, unit=unit, region=region)
+                             indicator=indicator, unit=unit, region=region, rows=rows)
+
+
+def _may_hold_blank_rows(frame: pd.DataFrame) -> bool:
+    """A blank line leaves every field empty; a column parsed as integers, as floats without
+    NaN, or as categories without '' proves there is none (cheap: no scan of the values)."""
+    for c in frame.columns:
+        col = frame[c]
+        if pd.api.types.is_integer_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+            return False
+        if pd.api.types.is_float_dtype(col.dtype) and not col.isna().any():
+            return False
+        if isinstance(col.dtype, pd.CategoricalDtype) and "" not in set(col.cat.categories):
+            return False
+    return len(frame) > 0
 
 
 def _grid_from_lines(lines: list[str], sep: str) -> pd.DataFrame:
@@ -412,7 +438,9 @@ def _cells_from_grid(grid: pd.DataFrame, fname, report, layout, indicator, unit,
             report.rows_in += 1
             continue
         if not text and not any(rest):
-            continue  # blank line
+            report.rows_in += 1
+            report.set_aside.append(Issue("blank line", row=line_no))
+            continue
         keep.append(i)
     if notes:
         provenance["notes"] = notes
@@ -589,7 +617,7 @@ def _parse_values(values, report: ReadReport):
     return num, kind
 
 
-def _years(uniques: list, year_range) -> tuple[np.ndarray, list[int]]:
+def _years(uniques: list) -> np.ndarray:
     """Year of every unique year text (NaN when not a year)."""
     out = np.full(len(uniques), np.nan)
     for i, u in enumerate(uniques):
@@ -601,7 +629,7 @@ def _years(uniques: list, year_range) -> tuple[np.ndarray, list[int]]:
             continue
         m = re.match(r"^\s*(\d{4})\s*(年|年度)?\s*$", str(u))
         out[i] = float(m.group(1)) if m else np.nan
-    return out, []
+    return out
 
 
 def _finish(cells: _Cells, fname, report, registry, year_range, allow_negative, extra_meta,
@@ -650,7 +678,7 @@ def _finish(cells: _Cells, fname, report, registry, year_range, allow_negative, 
         y_uniq = list(y_vals.astype(np.int64))
     else:
         y_codes, y_uniq = _factorize(cells.year)
-        y_vals, _ = _years(y_uniq, year_range)
+        y_vals = _years(y_uniq)
     lo, hi = year_range
     bad_year = np.isnan(y_vals) | (y_vals < lo) | (y_vals > hi)
     for j in np.flatnonzero(bad_year):
@@ -811,8 +839,9 @@ def _resolve_regions(uniques: list, codes: np.ndarray, registry, fname, rows, is
             fixed = repair_mojibake(u)
             if fixed is not None and (code := reg_obj.try_resolve(fixed)) is not None:
                 report.notices.append(f"region name {u!r} repaired from mojibake to {fixed!r}")
-        if code is None:
-            first = int(np.flatnonzero(codes == j)[0])
+        hits = np.flatnonzero(codes == j) if code is None else None
+        if code is None and hits.size:  # a name on no row (an unused category) needs no code
+            first = int(hits[0])
             if not u or u in ("nan", "None"):
                 issues.append(Issue("region name is empty", file=fname, row=int(rows[first]),
                                     column="region", value=u))

@@ -16,6 +16,8 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.collections import PatchCollection  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
 
+from ..pipeline.report import DAGUM_SHARES  # noqa: E402
+
 __all__ = ["font_path", "setup_font", "write_figures", "CB_PALETTE"]
 
 # Okabe–Ito colours: distinguishable with the common forms of colour blindness and in grey
@@ -110,12 +112,7 @@ def write_figures(bundle, folder: str | Path, geometry: dict | None) -> list[Pat
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
         out += _save(fig, folder, "national_income_ratio")
-    for fw in bundle.frameworks:
-        key = f"{fw.id[:12]}_scores"
-        if key not in t:
-            continue
-        sc = t[key]
-        year = int(sc.year.max())
+    for fw, _key, sc, year in bundle.scored_frameworks():
         latest = sc[sc.year == year].sort_values("total")
         fig, ax = plt.subplots(figsize=(7, max(4, 0.22 * len(latest))))
         ax.barh([f"{r} {e}" for r, e in zip(latest.region, latest.region_en, strict=True)],
@@ -129,14 +126,10 @@ def write_figures(bundle, folder: str | Path, geometry: dict | None) -> list[Pat
             fig = map_figure(vals, geometry, f"{fw.name_zh} {year}\n{fw.name_en} {year}")
             out += _save(fig, folder, f"{fw.id}_map")
     if "dagum" in t:
-        d = t["dagum"]
-        d = d[d.indicator == d.indicator.iloc[0]]
+        d = bundle.headline_dagum()
         fig, ax = plt.subplots(figsize=(7, 4))
         bottom = np.zeros(len(d))
-        for i, (col, zh, en) in enumerate((("within_share", "区域内", "within"),
-                                           ("net_between_share", "区域间", "net between"),
-                                           ("transvariation_share", "超变密度",
-                                            "transvariation"))):
+        for i, (col, zh, en) in enumerate(DAGUM_SHARES):
             ax.bar(d.year, 100 * d[col], bottom=bottom, color=CB_PALETTE[i],
                    label=f"{zh} {en}")
             bottom += 100 * d[col].to_numpy()

@@ -21,6 +21,7 @@ import pandas as pd
 import yaml
 
 from ..data.registry import china
+from ..pipeline.report import DAGUM_SHARES, table_key
 from .figures import CB_PALETTE, font_path, write_figures
 from .tables import write_tables
 
@@ -126,7 +127,7 @@ def _readings(bundle, cite: Cite) -> dict[str, str]:
     d = f.get("data", {})
     un_rows = []
     for fw in bundle.frameworks:
-        key = f"{fw.id[:12]}_unavailable"
+        key = table_key(fw, "unavailable")
         if key in t and len(t[key]):
             un_rows.append((fw, t[key]))
     miss_zh = "；".join(f"{fw.name_zh}缺少{len(u)}项（如{'、'.join(u.name_zh.head(3))}）"
@@ -180,8 +181,7 @@ def _readings(bundle, cite: Cite) -> dict[str, str]:
         ff = f.get(fw.id)
         if not ff:
             continue
-        key = f"{fw.id[:12]}_scores"
-        sc = t[key]
+        key = table_key(fw, "scores")
         top = "、".join(f"{cite.text(key, i, 'region')}（{cite.num(key, i, 'total')}）"
                        for i in ff["top"])
         top_en = ", ".join(f"{cite.text(key, i, 'region_en')} ({cite.num(key, i, 'total')})"
@@ -197,7 +197,6 @@ def _readings(bundle, cite: Cite) -> dict[str, str]:
                 dim_zh = f"制约最多地区的维度是“{node.name_zh}”（{tot}个地区中有{nreg}个以其为最大障碍）。"
                 dim_en = (f"The dimension holding most regions back is “{node.name_en}” (the "
                           f"largest obstacle in {nreg} of {tot} regions).")
-        _ = sc
         out[fw.id] = bi(
             f"{ff['year']}年{fw.name_zh}领先的是{top}，排名靠后的是{bottom}。"
             f"{ff['first_year']}—{ff['year']}年各地区平均得分{'上升' if rising else '下降'}"
@@ -296,12 +295,7 @@ def _charts(bundle) -> list[dict]:
                 zh, en = _fig(traces, tzh, ten, "年份", "Year", "城镇/农村", "Urban / rural",
                               height=420, legend={"orientation": "h", "y": -0.25})
                 charts.append(_plot(cid, zh, en))
-    for fw in bundle.frameworks:
-        key = f"{fw.id[:12]}_scores"
-        if key not in t:
-            continue
-        sc = t[key]
-        year = int(sc.year.max())
+    for fw, _key, sc, year in bundle.scored_frameworks():
         latest = sc[sc.year == year].sort_values("total")
         zh, en = _fig([{"type": "bar", "orientation": "h", "x": latest.total.round(4).tolist(),
                         "y": latest.region.tolist(), "name_zh": "得分", "name_en": "Score",
@@ -324,13 +318,10 @@ def _charts(bundle) -> list[dict]:
             en["data"][0]["y"] = [names[d][1] for d in dims]
             charts.append(_plot(f"chart-dims-{fw.id}", zh, en))
     if "dagum" in t:
-        d = t["dagum"]
-        d = d[d.indicator == d.indicator.iloc[0]]
+        d = bundle.headline_dagum()
         traces = [{"type": "bar", "x": d.year.tolist(), "y": (100 * d[c]).round(3).tolist(),
                    "name_zh": zh, "name_en": en}
-                  for c, zh, en in (("within_share", "区域内", "Within"),
-                                    ("net_between_share", "区域间", "Net between"),
-                                    ("transvariation_share", "超变密度", "Transvariation"))]
+                  for c, zh, en in DAGUM_SHARES]
         zh, en = _fig(traces, "Dagum基尼系数分解贡献率（%）", "Dagum decomposition: contributions (%)",
                       "年份", "Year", "%", "%", barmode="stack")
         charts.append(_plot("chart-dagum", zh, en))
@@ -420,11 +411,7 @@ def _maps(bundle, registry) -> tuple[list[dict], dict[str, str]]:
     names = {c: (registry.label(c, "zh"), registry.label(c, "en")) for c in
              registry.codes("province")}
     maps, html_parts = [], {}
-    for fw in bundle.frameworks:
-        key = f"{fw.id[:12]}_scores"
-        if key not in t:
-            continue
-        sc = t[key]
+    for fw, _key, sc, _year in bundle.scored_frameworks():
         years = sorted(int(y) for y in sc.year.unique())
         values = {str(y): {r.region_code: round(float(r.total), 4)
                            for r in sc[sc.year == y].itertuples()} for y in years}
@@ -497,12 +484,7 @@ def render_html(bundle, lang: str = "zh") -> tuple[str, int]:
                 ("urban_rural_theil", "城乡泰尔指数", "Urban–rural Theil", 4)], cite,
                 rows=rows)
     section("gaps", "城乡差距的演变", "The urban–rural gap over time", body)
-    for fw in bundle.frameworks:
-        key = f"{fw.id[:12]}_scores"
-        if key not in t:
-            continue
-        sc = t[key]
-        year = int(sc.year.max())
+    for fw, key, sc, year in bundle.scored_frameworks():
         rows = list(sc[sc.year == year].sort_values("rank").index)
         dims = [(c.id, c.name_zh, c.name_en, 3) for c in fw.root.children if c.id in sc.columns]
         body = reading(fw.id)
@@ -525,7 +507,7 @@ def render_html(bundle, lang: str = "zh") -> tuple[str, int]:
                                             "the official standard map for publication in China."
                                             ) + "</p>"
         body += chart(f"chart-rank-{fw.id}") + chart(f"chart-dims-{fw.id}")
-        ck = f"{fw.id[:12]}_coupling"
+        ck = table_key(fw, "coupling")
         if ck in t:
             cp = t[ck]
             crow = list(cp[cp.year == year].sort_values("D", ascending=False).index)
@@ -536,7 +518,7 @@ def render_html(bundle, lang: str = "zh") -> tuple[str, int]:
                                          ("grade_zh", "等级", "Grade", "en:grade_en"),
                                          ("lagging_zh", "滞后子系统", "Lagging", "en:lagging_en")],
                                 cite, rows=crow)
-        ok = f"{fw.id[:12]}_top_obstacles"
+        ok = table_key(fw, "top_obstacles")
         if ok in t:
             ob = t[ok]
             orow = list(ob[(ob.year == year) & (ob["rank"] == 1)].index)
@@ -546,7 +528,7 @@ def render_html(bundle, lang: str = "zh") -> tuple[str, int]:
                                           "en:name_en"),
                                          ("obstacle", "障碍度(%)", "Obstacle (%)", 1)], cite,
                                 rows=orow)
-        uk = f"{fw.id[:12]}_unavailable"
+        uk = table_key(fw, "unavailable")
         if uk in t and len(t[uk]):
             body += "<h3>" + bi("数据尚不能覆盖的部分", "What the data cannot yet fill") + "</h3>"
             body += _table_html(t[uk], uk, [("indicator", "指标", "Indicator", None),
@@ -556,7 +538,7 @@ def render_html(bundle, lang: str = "zh") -> tuple[str, int]:
     body = reading("disparity") + chart("chart-theil") + chart("chart-dagum")
     if "dagum" in t:
         dg = t["dagum"]
-        rows = list(dg[dg.indicator == dg.indicator.iloc[0]].index)
+        rows = list(bundle.headline_dagum().index)
         body += _table_html(dg, "dagum", [("year", "年份", "Year", 0), ("total", "总体基尼", "Gini", 4),
                                           ("within_share", "区域内", "Within", 1),
                                           ("net_between_share", "区域间", "Between", 1),

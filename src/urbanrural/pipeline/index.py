@@ -99,7 +99,7 @@ def _weights(method, M: np.ndarray, child_ids: list[str], node_id: str) -> np.nd
         if method == "critic":
             return critic_weights(M, normalization="none", names=child_ids)
         if method == "cv":
-            return cv_weights(M + 1e-12 * (M.max() == 0), names=child_ids)
+            return cv_weights(M, names=child_ids)
         if method == "std":
             return std_weights(M, normalization="none", names=child_ids)
         if method == "pca":

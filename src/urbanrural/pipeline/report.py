@@ -21,7 +21,18 @@ from .framework import load_framework
 from .gaps import run_gaps
 from .index import run_index
 
-__all__ = ["DEFAULT_SPEC", "ReportBundle", "build_report", "load_spec"]
+__all__ = ["DEFAULT_SPEC", "DAGUM_SHARES", "ReportBundle", "build_report", "load_spec",
+           "table_key"]
+
+# the three Dagum components as shares, with their labels, in the order papers print them
+DAGUM_SHARES = (("within_share", "区域内", "Within"),
+                ("net_between_share", "区域间", "Net between"),
+                ("transvariation_share", "超变密度", "Transvariation"))
+
+
+def table_key(fw, what: str) -> str:
+    """Name of a framework's table in the bundle (and sheet of results.xlsx)."""
+    return f"{fw.id[:12]}_{what}"
 
 DEFAULT_SPEC: dict = {
     "version": 1,
@@ -47,6 +58,19 @@ class ReportBundle:
     notes: list[str] = field(default_factory=list)
     panel: Panel | None = None
     frameworks: list = field(default_factory=list)
+
+    def scored_frameworks(self):
+        """(framework, scores table name, scores, latest year) for every framework that ran."""
+        for fw in self.frameworks:
+            key = table_key(fw, "scores")
+            if key in self.tables:
+                sc = self.tables[key]
+                yield fw, key, sc, int(sc.year.max())
+
+    def headline_dagum(self) -> pd.DataFrame:
+        """Dagum rows of the first (headline) indicator, original row numbers kept."""
+        d = self.tables["dagum"]
+        return d[d.indicator == d.indicator.iloc[0]]
 
     def add(self, name: str, frame: pd.DataFrame, zh: str, en: str) -> None:
         self.tables[name] = frame.reset_index(drop=True)
@@ -130,7 +154,6 @@ def build_report(spec: dict | None = None, *, progress: Callable[[str], None] | 
         fw = load_framework(fw_name)
         res = run_index(panel, fw)
         b.frameworks.append(fw)
-        short = fw.id[:12]
         labels = {"scores": ("得分与排名", "scores and ranks"),
                   "weights": ("权重", "weights"),
                   "coupling": ("耦合协调", "coupling coordination"),
@@ -141,7 +164,7 @@ def build_report(spec: dict | None = None, *, progress: Callable[[str], None] | 
                   "indicators": ("指标体系", "indicator framework")}
         for key, (zh, en) in labels.items():
             if key in res.tables:
-                b.add(f"{short}_{key}", res.tables[key], f"{fw.name_zh}：{zh}",
+                b.add(table_key(fw, key), res.tables[key], f"{fw.name_zh}：{zh}",
                       f"{fw.name_en}: {en}")
 
     step("regional disparity")
@@ -204,14 +227,14 @@ def _facts(b: ReportBundle) -> None:
                 peak = sub.ratio.idxmax()
                 f[key] = {"first": first, "last": last, "peak": peak}
     for fw in b.frameworks:
-        key = f"{fw.id[:12]}_scores"
+        key = table_key(fw, "scores")
         if key in t:
             sc = t[key]
             year = int(sc.year.max())
             latest = sc[sc.year == year].sort_values("rank")
             first_year = int(sc.year.min())
             means = sc.groupby("year").total.mean()
-            ob = t.get(f"{fw.id[:12]}_dimension_obstacles")
+            ob = t.get(table_key(fw, "dimension_obstacles"))
             top_dim = None
             if ob is not None and len(ob):
                 last_ob = ob[ob.year == year]
@@ -222,8 +245,7 @@ def _facts(b: ReportBundle) -> None:
                         "bottom": list(latest.index[-3:]), "mean_first": float(means.iloc[0]),
                         "mean_last": float(means.iloc[-1]), "top_dimension": top_dim}
     if "dagum" in t:
-        d = t["dagum"]
-        d = d[d.indicator == d.indicator.iloc[0]]
+        d = b.headline_dagum()
         f["dagum"] = {"first": d.index[0], "last": d.index[-1]}
     if "morans_i" in t and len(t["morans_i"]):
         f["moran"] = {"last": t["morans_i"].index[-1]}

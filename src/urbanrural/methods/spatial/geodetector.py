@@ -186,7 +186,8 @@ def geodetector(y, X: pd.DataFrame, *, discretize_method: str | None = None, k: 
         ssw[c] = float(np.sum(ss - np.divide(s * s, cnt, out=np.zeros(L), where=cnt > 0)))
     for i, a in enumerate(cols):
         for b in cols[i + 1:]:
-            F = (N * (N - 1) * ssw[a]) / (N * (N - 1) * ssw[b]) if ssw[b] > 0 else np.nan
+            # N₁ = N₂ = N here (every factor stratifies the same units), so F = SSW₁/SSW₂
+            F = ssw[a] / ssw[b] if ssw[b] > 0 else np.nan
             pf = float(stats.f.sf(F, N - 1, N - 1)) if np.isfinite(F) else np.nan
             eco.append({"factor_a": a, "factor_b": b, "F": F, "p": pf,
                         "significant": bool(pf < alpha) if np.isfinite(pf) else False})

@@ -11,13 +11,20 @@ rural disposable income; the old vs the current Engel series) get different indi
 from __future__ import annotations
 
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+from urbanrural.data.breaks import (  # noqa: E402
+    DOCUMENTED_BREAKS,
+    break_metadata,
+    split_frame_breaks,
+)
 from urbanrural.data.catalog import CATALOG  # noqa: E402
+from urbanrural.data.panel import Indicator  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 OUT = ROOT / "src" / "urbanrural" / "data" / "files"
@@ -71,6 +78,16 @@ class Builder:
 
     def write(self) -> pd.DataFrame:
         data = pd.concat(self.parts, ignore_index=True)
+        # documented series breaks become separate ids (urbanrural.data.breaks), recorded in
+        # <name>_breaks.csv for the coverage section
+        data, applied = split_frame_breaks(data)
+        meta = {k: Indicator(**v) for k, v in self.meta.items()}
+        meta.update(break_metadata(meta, DOCUMENTED_BREAKS, applied))
+        self.meta = {k: asdict(v) for k, v in meta.items() if k in set(data.indicator)}
+        applied.to_csv(OUT / f"{self.name}_breaks.csv", index=False)
+        for r in applied.itertuples():
+            print(f"  break: {r.indicator} at {r.break_year}: {r.n_before} values → "
+                  f"{r.before_id}, {r.n_after} → {r.after_id}")
         key = ["region_code", "year", "indicator"]
         assert not data.duplicated(key).any(), data[data.duplicated(key, keep=False)]
         assert data.value.notna().all()

@@ -29,7 +29,7 @@ from .errors import DataError, Issue
 from .panel import Indicator, Panel
 from .registry import _files, china, world
 
-__all__ = ["load_dataset", "DATASETS"]
+__all__ = ["load_dataset", "dataset_breaks", "DATASETS"]
 
 DATASETS = {
     "china_provinces": ("中国分省官方统计", "China: official statistics by province", "china"),
@@ -65,4 +65,24 @@ def load_dataset(name: str) -> Panel:
     registry = china() if reg == "china" else world()
     return Panel(data.copy(), inds, registry=registry, name=name, _trusted=True,
                  provenance={"dataset": name, "title_zh": zh, "title_en": en,
-                             "provenance_file": "urbanrural/data/files/PROVENANCE.md"})
+                             "provenance_file": "urbanrural/data/files/PROVENANCE.md",
+                             "series_breaks": f"urbanrural/data/files/{name}_breaks.csv"})
+
+
+def dataset_breaks(name: str) -> pd.DataFrame:
+    """The documented series breaks split when a bundled dataset was built.
+
+    One row per break (see :mod:`urbanrural.data.breaks`): the original id, the break year, the
+    ids before and after it, how many values and which years each side holds, and the reason
+    in Chinese and English.
+
+    Examples
+    --------
+    >>> b = dataset_breaks("china_provinces")
+    >>> sorted(b.after_id)[:1]
+    ['employment_urban_units_2013on']
+    """
+    if name not in DATASETS:
+        load_dataset(name)  # raises the error that names the bundled datasets
+    return pd.read_csv(_files() / f"{name}_breaks.csv", dtype={"break_year": int},
+                       keep_default_na=False)

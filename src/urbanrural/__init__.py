@@ -1,6 +1,7 @@
 """urbanrural: measure, diagnose, explain and simulate urban–rural integration and common
 prosperity (城乡融合与共同富裕的测度、诊断、解释与模拟)."""
 
+from ._version import __version__
 from .data import (
     DataError,
     Indicator,
@@ -62,8 +63,6 @@ from .methods.spatial.shape import gravity_centre, standard_deviational_ellipse
 from .methods.spatial.weights import spatial_weights
 from .pipeline.framework import load_framework
 from .pipeline.index import run_index
-
-__version__ = "0.1.0"
 
 __all__ = [
     "beta_convergence", "convergence_clubs", "log_t_test", "gearys_c", "geodetector",

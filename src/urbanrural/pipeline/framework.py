@@ -29,6 +29,7 @@ Fixed weights are given as a mapping ``{child id: weight}`` that must sum to 1.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -40,7 +41,14 @@ from ..data.errors import DataError, Issue
 __all__ = ["Node", "Framework", "load_framework", "BUILTIN_FRAMEWORKS", "WEIGHT_METHODS"]
 
 WEIGHT_METHODS = ("equal", "entropy", "critic", "cv", "std", "pca")
+# An id names tables, sheets, files and page anchors, so it is a plain identifier: letters
+# (any script), digits, "_", "-" and "."; free text belongs in name_zh / name_en.
+ID_PATTERN = re.compile(r"\w[\w.-]{0,63}")
 FORMULA_KINDS = ("ratio", "difference", "share", "per_capita")
+# What an indicator measures. An integration index is built from urban–rural comparisons and
+# flows (METHODS_GUIDE §8: "an index must measure its name"); the rule that every dimension
+# holds at least one of them is checked when the index is computed.
+ROLES = ("comparison", "flow", "level", "distribution", "sharing")
 
 
 @dataclass
@@ -59,6 +67,8 @@ class Node:
     formula: dict | None = None
     notes: str = ""
     literature: str = ""
+    role: str = ""
+    needs: str = ""
 
     @property
     def is_leaf(self) -> bool:
@@ -88,6 +98,8 @@ class Framework:
     min_coverage: float = 0.8
     dataset: str | None = None
     description: str = ""
+    min_dimensions: float = 0.0
+    series_group: str = ""
 
     def indicators(self) -> list[Node]:
         return self.root.leaves()
@@ -111,8 +123,14 @@ def _node(d: dict, path: str, seen: set[str], issues: list[Issue]) -> Node:
     if not isinstance(d, dict) or "id" not in d:
         issues.append(Issue("every node needs an id", value=path))
         return Node("?", "", "")
-    nid = str(d["id"])
+    nid = "" if d["id"] is None else str(d["id"])
     where = f"{path}/{nid}"
+    if not ID_PATTERN.fullmatch(nid):
+        issues.append(Issue(
+            "id 只能含字母、数字、_、- 和 .（以字母、数字或 _ 开头，至多64个字符），文字请写在 "
+            "name_zh / name_en; an id may hold only letters, digits, '_', '-' and '.' (starting "
+            "with a letter, digit or '_', at most 64 characters): it names tables, files and "
+            "page anchors, and free text belongs in name_zh / name_en", value=where))
     if nid in seen:
         issues.append(Issue("id used twice in the framework (a cycle or a duplicate)",
                             value=where))
@@ -164,6 +182,12 @@ def _node(d: dict, path: str, seen: set[str], issues: list[Issue]) -> Node:
         except DataError as e:
             issues.extend(e.issues)
         node.unit = str(d.get("unit", ""))
+        node.needs = str(d.get("needs", ""))
+        role = d.get("role", "")
+        if role and role not in ROLES:
+            issues.append(Issue(f"role must be one of {', '.join(ROLES)}, not {role!r}",
+                                value=where))
+        node.role = str(role or "")
         node.source = d.get("source")
         node.formula = d.get("formula")
         if (node.source is None) == (node.formula is None):
@@ -202,6 +226,11 @@ def parse_framework(spec: dict, *, source: str = "") -> Framework:
             issues.append(Issue(f"coupling systems must be ≥ 2 top-level nodes of {sorted(ids)}",
                                 value=source))
     years = spec.get("years")
+    min_dims = spec.get("min_dimensions", 0.0)
+    if not isinstance(min_dims, (int, float)) or not 0 <= min_dims <= 1:
+        issues.append(Issue("min_dimensions is the share of top-level dimensions an index needs, "
+                            f"a number in [0, 1], not {min_dims!r}", value=source))
+        min_dims = 0.0
     if issues:
         raise DataError(issues)
     return Framework(
@@ -209,7 +238,8 @@ def parse_framework(spec: dict, *, source: str = "") -> Framework:
         normalization=norm, coupling=coupling,
         years=tuple(years) if years else None,
         min_coverage=float(spec.get("min_coverage", 0.8)), dataset=spec.get("dataset"),
-        description=str(spec.get("description", "")))
+        description=str(spec.get("description", "")), min_dimensions=float(min_dims),
+        series_group=str(spec.get("series_group", "")))
 
 
 def _builtin_dir():

@@ -1,0 +1,36 @@
+"""The report sections, in order. Adding a section is one runner module here, one template in
+``outputs/templates/sections/``, and one line in :data:`SECTIONS`.
+
+A runner takes a :class:`~urbanrural.pipeline.context.RunContext` and returns a
+:class:`~urbanrural.pipeline.sections.base.SectionResult`. Runners are imported when a run
+needs them, so ``import urbanrural`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from .base import Note, SectionResult, Table, sheet_name
+
+__all__ = ["SECTIONS", "SECTION_NAMES", "runner", "Note", "SectionResult", "Table",
+           "sheet_name"]
+
+# name → (module in this package, function, title_zh, title_en)
+SECTIONS: dict[str, tuple[str, str, str, str]] = {
+    "coverage": ("coverage", "run", "数据覆盖与局限", "Data coverage and limits"),
+    "national": ("national", "run", "全国城乡关系（1978年以来）",
+                 "The national urban–rural relationship since 1978"),
+    "provinces": ("provinces", "run", "各省城镇化与城乡差距", "Provinces: urbanisation and gaps"),
+    "disparity": ("disparity", "run", "区域差距", "Regional disparity"),
+    "convergence": ("convergence", "run", "收敛与空间格局", "Convergence and spatial pattern"),
+    "world": ("world", "run", "世界中的中国：城乡基本服务", "China among the world: basic services"),
+    "methods": ("methods", "run", "方法与数据来源", "Methods and sources"),
+}
+SECTION_NAMES = tuple(SECTIONS)
+
+
+def runner(name: str) -> Callable:
+    """The runner function of a section (imported on first use)."""
+    module, func, _, _ = SECTIONS[name]
+    return getattr(importlib.import_module(f"{__name__}.{module}"), func)

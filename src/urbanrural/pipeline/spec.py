@@ -1,0 +1,260 @@
+"""The analysis spec: one frozen, validated record of everything a run uses.
+
+``analysis.yaml`` is read into an :class:`AnalysisSpec` and written back from one, so a run can
+be re-done from its record. The spec is the one place command-line flags meet a spec file:
+:meth:`AnalysisSpec.with_overrides` applies flags over a file and says which keys it changed.
+Unknown keys and bad values are errors that name the key.
+
+Examples
+--------
+>>> spec = AnalysisSpec.from_dict({"data": "china_provinces", "options": {"permutations": 99}})
+>>> spec.options.permutations, spec.lang
+(99, 'zh')
+>>> spec2, changed = spec.with_overrides(lang="en")
+>>> changed
+['lang']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..data.errors import DataError, Issue
+
+__all__ = ["AnalysisSpec", "Options", "SPEC_VERSION", "DEFAULT_SECTIONS", "LANGS",
+           "PARTITIONS"]
+
+SPEC_VERSION = 2
+LANGS = ("zh", "en", "both")
+PARTITIONS = ("macro_region", "belt")
+DEFAULT_SECTIONS = ("coverage", "national", "provinces", "disparity", "convergence", "world",
+                    "methods")
+
+
+@dataclass(frozen=True)
+class Options:
+    """Method options of a run (each recorded, each with a stated default).
+
+    Attributes
+    ----------
+    permutations : permutations of Moran's I and LISA (999, as esda).
+    seed : seed of every random draw (permutations, bootstrap).
+    alpha : significance level of every test the readings quote.
+    lisa_correction : ``"fdr"`` (Benjamini–Hochberg, default), ``"bonferroni"`` or ``"none"``.
+    markov_k : number of Markov classes.
+    hainan_link : the mainland province Hainan is linked to in contiguity weights (an island
+        has no neighbour; the link is a stated choice), or ``"none"``.
+    bootstrap : bootstrap replications of inequality measures (0: none).
+    """
+
+    permutations: int = 999
+    seed: int = 12345
+    alpha: float = 0.05
+    lisa_correction: str = "fdr"
+    markov_k: int = 4
+    hainan_link: str = "guangdong"
+    bootstrap: int = 0
+
+    def __post_init__(self) -> None:
+        checks = {
+            "permutations": isinstance(self.permutations, int) and 0 <= self.permutations <= 99999,
+            "seed": isinstance(self.seed, int) and self.seed >= 0,
+            "alpha": isinstance(self.alpha, (int, float)) and 0 < self.alpha < 0.5,
+            "lisa_correction": self.lisa_correction in ("fdr", "bonferroni", "none"),
+            "markov_k": isinstance(self.markov_k, int) and 2 <= self.markov_k <= 10,
+            "hainan_link": isinstance(self.hainan_link, str) and bool(self.hainan_link),
+            "bootstrap": isinstance(self.bootstrap, int) and 0 <= self.bootstrap <= 100000,
+        }
+        bad = [k for k, ok in checks.items() if not ok]
+        if bad:
+            raise DataError([Issue(f"options.{k}: bad value {getattr(self, k)!r} "
+                                   f"({_OPTION_RULES[k]}) / 选项 {k} 的取值无效", value=k)
+                             for k in bad])
+
+
+_OPTION_RULES = {
+    "permutations": "a whole number from 0 to 99,999",
+    "seed": "a whole number ≥ 0",
+    "alpha": "a number between 0 and 0.5",
+    "lisa_correction": "one of fdr, bonferroni, none",
+    "markov_k": "a whole number from 2 to 10",
+    "hainan_link": "a province name or code, or none",
+    "bootstrap": "a whole number from 0 to 100,000",
+}
+
+
+@dataclass(frozen=True)
+class AnalysisSpec:
+    """Everything a report run uses.
+
+    Attributes
+    ----------
+    data : the provincial panel: a bundled dataset name or a file path.
+    with_data : further datasets or files merged into ``data`` (a user's NBS exports beside
+        the bundled data); a value present in both with different numbers is an error.
+    national_data : national urban and rural series (or ``None``).
+    world_data : the world urban/rural panel (or ``None``).
+    frameworks : provincial frameworks (built-in names or YAML paths).
+    national_frameworks : frameworks of the national index, in period order.
+    world_framework : the framework of the world comparison (or ``None``).
+    partition : regional grouping of the disparity section (``macro_region``: NBS four
+        regions; ``belt``: three belts).
+    sections : report sections in order (names from the section registry).
+    lang : ``zh``, ``en`` or ``both`` (the page shows both with a switch either way; this is
+        the language it opens in and the language of figures).
+    options : :class:`Options`.
+    fingerprints : data fingerprints recorded by a run; a re-run checks them.
+    urbanrural_version : the package version that wrote the spec.
+    """
+
+    data: str = "china_provinces"
+    with_data: tuple[str, ...] = ()
+    national_data: str | None = "china_national"
+    world_data: str | None = "world_countries"
+    frameworks: tuple[str, ...] = ("urban_rural_integration", "common_prosperity")
+    national_frameworks: tuple[str, ...] = ("national_integration_old_survey",
+                                            "national_integration_integrated_survey")
+    world_framework: str | None = "urban_rural_services"
+    partition: str = "macro_region"
+    sections: tuple[str, ...] = DEFAULT_SECTIONS
+    lang: str = "zh"
+    options: Options = field(default_factory=Options)
+    fingerprints: tuple[tuple[str, str], ...] = ()
+    urbanrural_version: str = ""
+    version: int = SPEC_VERSION
+
+    def __post_init__(self) -> None:
+        issues = []
+        if not isinstance(self.data, str) or not self.data:
+            issues.append(Issue("data: a bundled dataset name or a file path is required",
+                                value="data"))
+        if self.lang not in LANGS:
+            issues.append(Issue(f"lang: {self.lang!r} is not one of {', '.join(LANGS)}",
+                                value="lang"))
+        if self.partition not in PARTITIONS:
+            issues.append(Issue(f"partition: {self.partition!r} is not one of "
+                                f"{', '.join(PARTITIONS)}", value="partition"))
+        from .sections import SECTION_NAMES  # the registry, read lazily (it imports runners)
+
+        unknown = [s for s in self.sections if s not in SECTION_NAMES]
+        if unknown:
+            issues.append(Issue(f"sections: unknown section(s) {', '.join(map(str, unknown))}; "
+                                f"known: {', '.join(SECTION_NAMES)}", value="sections"))
+        if len(set(self.sections)) != len(self.sections):
+            issues.append(Issue("sections: a section is listed twice", value="sections"))
+        if self.version != SPEC_VERSION:
+            issues.append(Issue(f"version: this urbanrural reads analysis specs of version "
+                                f"{SPEC_VERSION}, not {self.version!r}", value="version"))
+        if issues:
+            raise DataError(issues)
+
+    # ------------------------------------------------------------------ reading
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], *, source: str = "") -> AnalysisSpec:
+        """Validate a mapping (as read from YAML). Unknown keys are errors that name the key."""
+        if not isinstance(d, dict):
+            raise DataError(Issue("an analysis spec is a mapping of keys to values",
+                                  file=source or None))
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - names)
+        issues = [Issue(f"unknown key {k!r} in the analysis spec; known keys: "
+                        f"{', '.join(sorted(names))} / 分析设定中有未知的键", value=k,
+                        file=source or None) for k in unknown]
+        opts = d.get("options") or {}
+        if not isinstance(opts, dict):
+            issues.append(Issue("options must be a mapping", value="options", file=source or None))
+            opts = {}
+        onames = {f.name for f in fields(Options)}
+        issues += [Issue(f"unknown key 'options.{k}'; known options: "
+                         f"{', '.join(sorted(onames))}", value=f"options.{k}",
+                         file=source or None) for k in sorted(set(opts) - onames)]
+        if issues:
+            raise DataError(issues)
+        kw = dict(d)
+        kw["options"] = Options(**opts)
+        for key in ("with_data", "frameworks", "national_frameworks", "sections"):
+            if key in kw:
+                kw[key] = _as_tuple(kw[key], key)
+        if "fingerprints" in kw:
+            fp = kw["fingerprints"] or {}
+            if not isinstance(fp, dict):
+                raise DataError(Issue("fingerprints must be a mapping", value="fingerprints"))
+            kw["fingerprints"] = tuple(sorted((str(k), str(v)) for k, v in fp.items()))
+        for key in ("national_data", "world_data", "world_framework"):
+            if key in kw and kw[key] in ("", "none", "None"):
+                kw[key] = None
+        return cls(**kw)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> AnalysisSpec:
+        """Read ``analysis.yaml``; a file that is not YAML or not a spec is a clear error."""
+        p = Path(path)
+        try:
+            d = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise DataError(Issue(f"cannot read the analysis spec: {exc}",
+                                  file=str(path))) from exc
+        return cls.from_dict(d, source=str(path))
+
+    # ------------------------------------------------------------------ writing
+    def to_dict(self) -> dict[str, Any]:
+        """A plain mapping (lists, not tuples) that :meth:`from_dict` reads back equal."""
+        d = dataclasses.asdict(self)
+        for k, v in d.items():
+            if isinstance(v, tuple):
+                d[k] = list(v)
+        d["fingerprints"] = dict(self.fingerprints)
+        return d
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), allow_unicode=True, sort_keys=False)
+
+    # ------------------------------------------------------------------ flags
+    def with_overrides(self, **flags: Any) -> tuple[AnalysisSpec, list[str]]:
+        """Apply command-line flags over this spec.
+
+        A flag given as ``None`` is not set. Returns the new spec and the keys whose value
+        changed (the run prints them, so a flag never silently wins or loses).
+        """
+        changes: dict[str, Any] = {}
+        opt_changes: dict[str, Any] = {}
+        onames = {f.name for f in fields(Options)}
+        names = {f.name for f in fields(self)}
+        for k, v in flags.items():
+            if v is None:
+                continue
+            if k in onames:
+                if getattr(self.options, k) != v:
+                    opt_changes[k] = v
+                continue
+            if k not in names:
+                raise DataError(Issue(f"unknown setting {k!r}", value=k))
+            if isinstance(getattr(self, k), tuple) and not isinstance(v, tuple):
+                v = _as_tuple(v, k)
+            if getattr(self, k) != v:
+                changes[k] = v
+        if opt_changes:
+            changes["options"] = dataclasses.replace(self.options, **opt_changes)
+        changed = sorted([k for k in changes if k != "options"] +
+                         [f"options.{k}" for k in opt_changes])
+        return dataclasses.replace(self, **changes), changed
+
+    def fingerprint_of(self, key: str) -> str | None:
+        return dict(self.fingerprints).get(key)
+
+
+def _as_tuple(v: Any, key: str) -> tuple[str, ...]:
+    if v is None:
+        return ()
+    if isinstance(v, str):
+        return (v,)
+    if isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v):
+        return tuple(v)
+    raise DataError(Issue(f"{key}: a name or a list of names", value=key))
+
+

@@ -1,0 +1,69 @@
+"""The analysis spec: one validated record; unknown keys and bad values name the key; flags
+override a file and the run says which."""
+
+import pytest
+import yaml
+
+from urbanrural.data import DataError
+from urbanrural.pipeline.spec import AnalysisSpec, Options
+
+
+def test_defaults_round_trip_through_yaml(tmp_path):
+    spec = AnalysisSpec()
+    path = tmp_path / "analysis.yaml"
+    path.write_text(spec.to_yaml(), encoding="utf-8")
+    again = AnalysisSpec.from_yaml(path)
+    assert again == spec
+    d = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert d["lang"] == "zh" and d["options"]["permutations"] == 999
+
+
+def test_lang_and_options_are_recorded():
+    spec = AnalysisSpec.from_dict({"data": "china_provinces", "lang": "en",
+                                   "options": {"permutations": 99, "lisa_correction": "none"}})
+    assert spec.lang == "en" and spec.options.permutations == 99
+    assert yaml.safe_load(spec.to_yaml())["options"]["lisa_correction"] == "none"
+
+
+@pytest.mark.parametrize("bad, key", [
+    ({"data": "x", "colour": "red"}, "colour"),
+    ({"data": "x", "options": {"permutation": 9}}, "options.permutation"),
+    ({"data": "x", "lang": "fr"}, "lang"),
+    ({"data": "x", "partition": "provinces"}, "partition"),
+    ({"data": "x", "sections": ["coverage", "nonsense"]}, "sections"),
+    ({"data": "x", "options": {"alpha": 2}}, "alpha"),
+    ({"data": "x", "options": {"permutations": -1}}, "permutations"),
+    ({"data": "x", "frameworks": [1, 2]}, "frameworks"),
+])
+def test_bad_specs_name_the_key(bad, key):
+    with pytest.raises(DataError) as e:
+        AnalysisSpec.from_dict(bad)
+    assert key in str(e.value)
+
+
+def test_flags_override_and_are_reported():
+    spec = AnalysisSpec.from_dict({"data": "china_provinces", "lang": "zh"})
+    new, changed = spec.with_overrides(lang="en", data=None, permutations=199,
+                                       frameworks="urban_rural_services")
+    assert new.lang == "en" and new.options.permutations == 199
+    assert new.frameworks == ("urban_rural_services",) and new.data == "china_provinces"
+    assert changed == ["frameworks", "lang", "options.permutations"]
+    same, none = spec.with_overrides(lang="zh")
+    assert same == spec and none == []
+    with pytest.raises(DataError, match="unknown setting"):
+        spec.with_overrides(colour="red")
+
+
+def test_options_validate_on_their_own():
+    with pytest.raises(DataError, match="markov_k"):
+        Options(markov_k=1)
+
+
+def test_a_spec_that_is_not_yaml_is_a_clear_error(tmp_path):
+    p = tmp_path / "analysis.yaml"
+    p.write_text("data: [unclosed", encoding="utf-8")
+    with pytest.raises(DataError, match="cannot read the analysis spec"):
+        AnalysisSpec.from_yaml(p)
+    p.write_text("- a list\n", encoding="utf-8")
+    with pytest.raises(DataError, match="mapping"):
+        AnalysisSpec.from_yaml(p)

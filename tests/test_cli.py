@@ -1,17 +1,29 @@
 """The command-line tool: data info / check / convert / list, and the main job."""
 
+import os
+import shutil
 import subprocess
 import sys
 
+import pytest
+
 import urbanrural as ur
+from urbanrural import cli
 from urbanrural.cli import main
+from urbanrural.outputs.destination import MARKER, OutputFolder, read_marker
 
 from .conftest import DATA
 
+GDP_CSV = DATA / "nbs_exports" / "fen_sheng_nian_du_gdp_zh.csv"
+
 
 def run(*args):
+    # a bare environment (no HOME, no locale), but the PYTHONPATH of a checkout under test
+    env = {"COLUMNS": "200", "PATH": "/usr/bin:/bin"}
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return subprocess.run([sys.executable, "-m", "urbanrural", *args], capture_output=True,
-                          text=True, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
+                          text=True, env=env)
 
 
 def test_data_info_prints_coverage():
@@ -37,7 +49,134 @@ def test_data_convert(tmp_path):
     assert back.equals(ur.read(DATA / "nbs_exports" / "fen_sheng_nian_du_gdp_zh.csv"))
 
 
-def test_report_prints_a_summary(tmp_path):
-    r = run("report", "--out", str(tmp_path / "rep"))
+def test_report_prints_a_summary_and_replaces_a_previous_report(tmp_path):
+    out = tmp_path / "rep"
+    with OutputFolder(out, command="report").writing() as previous:  # an earlier report
+        (previous / "index.html").write_text("old page", encoding="utf-8")
+        (previous / "figures").mkdir()
+        (previous / "figures" / "a_chart_no_longer_drawn.png").write_bytes(b"old")
+    r = run("report", "--out", str(out))
     assert r.returncode == 0, r.stderr
     assert "城乡收入比" in r.stdout and "index.html" in r.stdout
+    marker = read_marker(out)
+    assert marker["command"] == "report"
+    present = sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                     if p.is_file() and p.name != MARKER)
+    assert marker["files"] == present
+    assert {"index.html", "results.xlsx", "analysis.yaml", "figures/kernel_density.png"} \
+        <= set(present)
+    assert not (out / "figures" / "a_chart_no_longer_drawn.png").exists()
+    assert (out / "index.html").stat().st_size > 1_000_000
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".urbanrural-")]
+
+
+def test_report_ctrl_c_leaves_the_previous_report(tmp_path, monkeypatch, capsys):
+    import urbanrural.pipeline.report as pipeline_report
+
+    out = tmp_path / "rep"
+    with OutputFolder(out, command="report").writing() as previous:
+        (previous / "index.html").write_text("old page", encoding="utf-8")
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline_report, "build_report", interrupted)
+    try:
+        rc = main(["report", "--out", str(out)])
+    except KeyboardInterrupt:
+        pytest.fail("KeyboardInterrupt escaped main()")
+    assert rc == 130
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 and "interrupted" in lines[0]
+    assert (out / "index.html").read_text(encoding="utf-8") == "old page"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"]
+
+
+# ------------------------------------------------------------------- data convert destinations
+
+@pytest.fixture
+def gdp_copy(tmp_path):
+    f = tmp_path / "in" / "gdp.csv"
+    f.parent.mkdir()
+    shutil.copy(GDP_CSV, f)
+    return f
+
+
+@pytest.mark.parametrize("how", ["same", "dotdot", "symlink", "hardlink"])
+@pytest.mark.parametrize("force", [False, True])
+def test_data_convert_never_overwrites_its_input(how, force, gdp_copy, capsys):
+    original = gdp_copy.read_bytes()
+    out = {"same": gdp_copy, "dotdot": gdp_copy.parent / ".." / "in" / "gdp.csv",
+           "symlink": gdp_copy.parent / "link.csv", "hardlink": gdp_copy.parent / "hard.csv"}[how]
+    if how == "symlink":
+        out.symlink_to(gdp_copy)
+    elif how == "hardlink":
+        os.link(gdp_copy, out)
+    assert main(["data", "convert", str(gdp_copy), str(out), *(["--force"] if force else [])]) == 2
+    text = " ".join(capsys.readouterr().out.split())
+    assert "is the input file" in text and "输入文件" in text
+    assert gdp_copy.read_bytes() == original
+    assert sorted(p.name for p in gdp_copy.parent.iterdir() if p.name.startswith(".")) == []
+
+
+def test_data_convert_replaces_an_existing_file_only_with_force(gdp_copy, capsys):
+    out = gdp_copy.parent / "long.xlsx"
+    out.write_bytes(b"someone's workbook")
+    assert main(["data", "convert", str(gdp_copy), str(out)]) == 2
+    assert "--force" in capsys.readouterr().out
+    assert out.read_bytes() == b"someone's workbook"
+    assert main(["data", "convert", str(gdp_copy), str(out), "--force"]) == 0
+    assert ur.read(out).equals(ur.read(gdp_copy))
+    assert sorted(p.name for p in out.parent.iterdir()) == ["gdp.csv", "long.xlsx"]
+
+
+@pytest.mark.parametrize("name", ["gdp.json", "gdp", "gdp.xls"])
+def test_data_convert_to_an_unknown_type_is_a_clear_error(name, tmp_path, capsys):
+    assert main(["data", "convert", str(GDP_CSV), str(tmp_path / name)]) == 2
+    text = " ".join(capsys.readouterr().out.split())
+    assert "unknown output type" in text and ".csv, .xlsx, .parquet" in text
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_data_convert_ctrl_c_writes_nothing(tmp_path, monkeypatch, capsys):
+    def half_written(panel, path, **kw):
+        path.write_text("half", encoding="utf-8")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "write", half_written)
+    try:
+        rc = main(["data", "convert", str(GDP_CSV), str(tmp_path / "out.csv")])
+    except KeyboardInterrupt:
+        pytest.fail("KeyboardInterrupt escaped main()")
+    assert rc == 130 and len(capsys.readouterr().out.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------------- labels with markup
+
+def test_labels_with_rich_markup_are_printed_as_text(tmp_path, monkeypatch, capsys):
+    f = tmp_path / "odd[red]name.csv"
+    f.write_text("地区,年份,指标,数值,单位\n北京市,2020,x[/]y,1,[/]元\n天津市,2020,x[/]y,2,[/]元\n",
+                 encoding="utf-8")
+    monkeypatch.setattr(cli.console, "_width", 250)
+    assert main(["data", "info", str(f)]) == 0
+    text = capsys.readouterr().out
+    assert "x[/]y" in text and "[/]元" in text and "odd[red]name.csv" in text
+    assert main(["data", "check", str(f)]) == 0
+    assert "odd[red]name.csv: 2 regions" in capsys.readouterr().out
+
+
+def test_framework_names_with_rich_markup_in_the_index_table(tmp_path, monkeypatch, capsys):
+    import yaml
+
+    from urbanrural.pipeline.framework import _builtin_dir
+
+    spec = yaml.safe_load((_builtin_dir() / "common_prosperity.yaml").read_text(encoding="utf-8"))
+    spec["name_zh"] = "共同富裕[/]指数"
+    spec["name_en"] = "Common [bold]prosperity[/bold] [/]"
+    fw = tmp_path / "fw.yaml"
+    fw.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(cli.console, "_width", 250)
+    assert main(["index", "--framework", str(fw), "--out", str(tmp_path / "idx")]) == 0
+    text = capsys.readouterr().out
+    assert "共同富裕[/]指数" in text and "Common [bold]prosperity[/bold] [/]" in text

@@ -9,11 +9,11 @@ Every number printed in the page comes from a cell of ``results.xlsx``: it is re
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import json
-import shutil
-import tempfile
+import re
 from pathlib import Path
 
 import numpy as np
@@ -25,20 +25,122 @@ from ..pipeline.report import DAGUM_SHARES, table_key
 from .figures import CB_PALETTE, font_path, write_figures
 from .tables import write_tables
 
-__all__ = ["write_report", "Cite"]
+__all__ = ["write_report", "render_html", "Cite", "Html", "esc", "esc_attr", "script_json",
+           "plotly_text", "framework_slugs"]
 
 VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779",
            "#6ece58", "#b5de2b", "#fde725"]
 LISA_COLOURS = {1: "#d7191c", 2: "#abd9e9", 3: "#2c7bb6", 4: "#fdae61", 0: "#eeeeee"}
 
 
-def esc(s) -> str:
-    return html.escape(str(s), quote=True)
+# One escaping discipline for everything a user's data or framework can put into the page
+# (names, ids, units, file names, reasons quoting them). Each output context has its helper:
+#   element text   → esc()            (``Html`` fragments pass through unchanged)
+#   attribute      → esc_attr()       (always escaped; every attribute here is quoted)
+#   id= / href=#   → _PageIds         (safe slugs, never the raw user id)
+#   JSON in script → script_json()    (no "</script>", "<!--" or line separators can survive)
+#   Plotly text    → plotly_text()    (Plotly reads a subset of HTML in titles and labels)
 
 
-def bi(zh: str, en: str, tag: str = "span") -> str:
-    """A bilingual fragment: both languages in the page, one shown at a time."""
-    return f'<{tag} class="zh">{zh}</{tag}><{tag} class="en">{en}</{tag}>'
+class Html(str):
+    """Markup that is already safe: built here from escaped parts. Anything else is text."""
+
+    __slots__ = ()
+
+
+def esc(value) -> Html:
+    """``value`` as HTML element text; an :class:`Html` fragment is kept as it is."""
+    if isinstance(value, Html):
+        return value
+    return Html(html.escape(str(value), quote=True))
+
+
+def esc_attr(value) -> str:
+    """``value`` for a quoted attribute; quotes of both kinds are escaped, so it is safe inside
+    either."""
+    return html.escape(str(value), quote=True)
+
+
+# "<", ">" and "&" inside JSON strings as \u escapes: "</script>" or "<!--" can then never end
+# or alter the script element, and U+2028/U+2029 (line terminators to older JavaScript) are
+# escaped too. Outside strings JSON never holds these characters, so the result is equal JSON.
+_SCRIPT_JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                                      "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def script_json(value) -> str:
+    """``value`` as JSON that is safe to inline in a ``<script>`` element.
+
+    Parameters
+    ----------
+    value : any JSON-serialisable value.
+
+    Returns
+    -------
+    str
+        ``json.dumps(value)`` with ``<``, ``>``, ``&``, U+2028 and U+2029 written as ``\\uXXXX``.
+    """
+    return json.dumps(value, ensure_ascii=False).translate(_SCRIPT_JSON_ESCAPES)
+
+
+def plotly_text(value) -> str:
+    """A label for Plotly, which renders a subset of HTML (``<b>``, ``<a href>``, …) in titles,
+    trace names and tick labels: entities make it show the text exactly as written."""
+    return html.escape(str(value), quote=False)
+
+
+_SAFE_SLUG = re.compile(r"[A-Za-z0-9_-]+")
+# ids the page uses itself: a framework must never take one of them (nor make one by prefixing)
+_FIXED_IDS = ("coverage", "gaps", "disparity", "dynamics", "methods", "langbtn", "chart-gaps",
+              "chart-gaps-services", "chart-dagum", "chart-theil", "chart-kde", "chart-moran",
+              "map-lisa", "map-lisa-year", "map-lisa-label")
+
+
+def _framework_ids(slug: str) -> tuple[str, ...]:
+    """Every element id the page derives from a framework's slug."""
+    return (slug, f"map-{slug}", f"map-{slug}-year", f"map-{slug}-label", f"chart-rank-{slug}",
+            f"chart-dims-{slug}")
+
+
+def framework_slugs(framework_ids: list[str]) -> dict[str, str]:
+    """Safe, deterministic and unique HTML ids (``[A-Za-z0-9_-]``) for framework ids.
+
+    An id already made of those characters is used as it is (so links stay readable); any
+    other keeps its safe characters and gains the first 8 hex digits of its SHA-1. A slug whose
+    derived ids (``map-…``, ``chart-rank-…``) would meet an id already on the page gets a
+    counter.
+
+    Parameters
+    ----------
+    framework_ids : the frameworks' ids, in page order.
+
+    Returns
+    -------
+    dict
+        framework id → slug.
+    """
+    used = set(_FIXED_IDS)
+    out: dict[str, str] = {}
+    for fid in framework_ids:
+        if fid in out:
+            continue
+        if _SAFE_SLUG.fullmatch(fid):
+            base = fid
+        else:
+            kept = re.sub(r"[^A-Za-z0-9_-]+", "-", fid).strip("-")[:40] or "framework"
+            base = f"{kept}-{hashlib.sha1(fid.encode('utf-8')).hexdigest()[:8]}"
+        slug, n = base, 2
+        while used.intersection(_framework_ids(slug)):
+            slug, n = f"{base}-{n}", n + 1
+        used.update(_framework_ids(slug))
+        out[fid] = slug
+    return out
+
+
+def bi(zh, en, tag: str = "span") -> Html:
+    """A bilingual fragment: both languages in the page, one shown at a time. ``zh`` and ``en``
+    are text (escaped here) unless they are :class:`Html` fragments."""
+    return Html(f'<{tag} class="zh">{esc(zh)}</{tag}><{tag} class="en">{esc(en)}</{tag}>')
 
 
 class Cite:
@@ -49,18 +151,18 @@ class Cite:
         self.sheets = sheets
         self.count = 0
 
-    def num(self, table: str, row: int, col: str, digits: int = 3, pct: bool = False) -> str:
+    def num(self, table: str, row: int, col: str, digits: int = 3, pct: bool = False) -> Html:
         v = self.tables[table].iloc[row][col]
         if v is None or (isinstance(v, float) and np.isnan(v)):
-            return "—"
+            return Html("—")
         shown = f"{100 * v:.{digits}f}%" if pct else f"{v:,.{digits}f}" if abs(v) >= 1e4 \
             else f"{v:.{digits}f}"
         self.count += 1
-        return (f'<span class="num" data-sheet="{esc(self.sheets[table])}" data-row="{row}" '
-                f'data-col="{esc(col)}" data-digits="{digits}" data-pct="{int(pct)}">'
-                f'{shown}</span>')
+        return Html(f'<span class="num" data-sheet="{esc_attr(self.sheets[table])}" '
+                    f'data-row="{int(row)}" data-col="{esc_attr(col)}" data-digits="{int(digits)}" '
+                    f'data-pct="{int(pct)}">{esc(shown)}</span>')
 
-    def text(self, table: str, row: int, col: str) -> str:
+    def text(self, table: str, row: int, col: str) -> Html:
         return esc(self.tables[table].iloc[row][col])
 
 
@@ -100,8 +202,9 @@ def _svg_map(geometry: dict, map_id: str) -> str:
                 pts = " L".join(f"{(x - 73) * 10:.1f},{(54 - y) * 12:.1f}" for x, y in ring)
                 d.append(f"M{pts} Z")
         code = f["properties"]["code"]
-        paths.append(f'<path data-code="{code}" d="{" ".join(d)}"><title></title></path>')
-    return (f'<svg id="{map_id}" class="map" viewBox="0 0 640 460" role="img">'
+        # the <title> is filled in by paintMap() through textContent, never as markup
+        paths.append(f'<path data-code="{esc_attr(code)}" d="{" ".join(d)}"><title></title></path>')
+    return (f'<svg id="{esc_attr(map_id)}" class="map" viewBox="0 0 640 460" role="img">'
             f'{"".join(paths)}</svg>')
 
 
@@ -121,8 +224,14 @@ def _subset_font(text: str) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def _readings(bundle, cite: Cite) -> dict[str, str]:
-    """Plain-language paragraphs, from templates filled with cited numbers."""
+def _reading_key(fw) -> str:
+    """Key of a framework's reading: apart from the fixed sections, whatever the id."""
+    return f"framework:{fw.id}"
+
+
+def _readings(bundle, cite: Cite) -> dict[str, Html]:
+    """Plain-language paragraphs, from templates filled with cited numbers. Templates holding
+    cited numbers are markup, so every name in them is escaped where it is put in."""
     f, t, out = bundle.facts, bundle.tables, {}
     d = f.get("data", {})
     un_rows = []
@@ -134,6 +243,7 @@ def _readings(bundle, cite: Cite) -> dict[str, str]:
                        for fw, u in un_rows) or "无"
     miss_en = "; ".join(f"{fw.name_en} lacks {len(u)} (e.g. {', '.join(u.name_en.head(3))})"
                         for fw, u in un_rows) or "none"
+    # text only (no markup): bi() escapes it whole
     out["coverage"] = bi(
         f"内置数据包含{d.get('n_regions')}个地区、{d.get('first_year')}—{d.get('last_year')}年、"
         f"{d.get('n_indicators')}个指标。官方统计中没有连续的分省城乡居民收入序列，因此城乡收入差距在"
@@ -176,7 +286,7 @@ def _readings(bundle, cite: Cite) -> dict[str, str]:
                          f"{cite.num('national_gaps', n['last'], 'ratio', 2)} in "
                          f"{cite.text('national_gaps', n['last'], 'year')}: the gap is "
                          f"{'closing' if closing else 'widening'}.")
-        out["gaps"] = bi(parts_zh, parts_en, "p")
+        out["gaps"] = bi(Html(parts_zh), Html(parts_en), "p")
     for fw in bundle.frameworks:
         ff = f.get(fw.id)
         if not ff:
@@ -194,35 +304,36 @@ def _readings(bundle, cite: Cite) -> dict[str, str]:
             dim, nreg, tot = ff["top_dimension"]
             node = next((c for c in fw.root.children if c.id == dim), None)
             if node is not None:
-                dim_zh = f"制约最多地区的维度是“{node.name_zh}”（{tot}个地区中有{nreg}个以其为最大障碍）。"
-                dim_en = (f"The dimension holding most regions back is “{node.name_en}” (the "
+                dim_zh = (f"制约最多地区的维度是“{esc(node.name_zh)}”（{tot}个地区中有{nreg}个以其为"
+                          "最大障碍）。")
+                dim_en = (f"The dimension holding most regions back is “{esc(node.name_en)}” (the "
                           f"largest obstacle in {nreg} of {tot} regions).")
-        out[fw.id] = bi(
-            f"{ff['year']}年{fw.name_zh}领先的是{top}，排名靠后的是{bottom}。"
+        out[_reading_key(fw)] = bi(Html(
+            f"{ff['year']}年{esc(fw.name_zh)}领先的是{top}，排名靠后的是{bottom}。"
             f"{ff['first_year']}—{ff['year']}年各地区平均得分{'上升' if rising else '下降'}"
-            f"（统一的合并标准化使各年可比）。{dim_zh}",
-            f"In {ff['year']} the {fw.name_en} is led by {top_en}; {bottom_en} trail. The "
+            f"（统一的合并标准化使各年可比）。{dim_zh}"), Html(
+            f"In {ff['year']} the {esc(fw.name_en)} is led by {top_en}; {bottom_en} trail. The "
             f"average score {'rose' if rising else 'fell'} over {ff['first_year']}–{ff['year']} "
-            f"(pooled normalisation keeps years comparable). {dim_en}", "p")
+            f"(pooled normalisation keeps years comparable). {dim_en}"), "p")
     if "dagum" in f:
         a, z = f["dagum"]["first"], f["dagum"]["last"]
         d = t["dagum"]
         falling = d.loc[z, "total"] < d.loc[a, "total"]
-        out["disparity"] = bi(
+        out["disparity"] = bi(Html(
             f"按人口加权，人均GDP的基尼系数由{cite.text('dagum', a, 'year')}年的"
             f"{cite.num('dagum', a, 'total')}{'降至' if falling else '升至'}"
             f"{cite.text('dagum', z, 'year')}年的{cite.num('dagum', z, 'total')}。"
             f"{cite.text('dagum', z, 'year')}年四大区域之间的净差异贡献"
             f"{cite.num('dagum', z, 'net_between_share', 1, pct=True)}，区域内差异贡献"
             f"{cite.num('dagum', z, 'within_share', 1, pct=True)}，超变密度贡献"
-            f"{cite.num('dagum', z, 'transvariation_share', 1, pct=True)}。",
+            f"{cite.num('dagum', z, 'transvariation_share', 1, pct=True)}。"), Html(
             f"The population-weighted Gini of GDP per capita {'fell' if falling else 'rose'} from "
             f"{cite.num('dagum', a, 'total')} in {cite.text('dagum', a, 'year')} to "
             f"{cite.num('dagum', z, 'total')} in {cite.text('dagum', z, 'year')}. In "
             f"{cite.text('dagum', z, 'year')} the net differences between the four macro-regions "
             f"contribute {cite.num('dagum', z, 'net_between_share', 1, pct=True)}, inequality "
             f"within them {cite.num('dagum', z, 'within_share', 1, pct=True)} and the overlap "
-            f"(transvariation) {cite.num('dagum', z, 'transvariation_share', 1, pct=True)}.", "p")
+            f"(transvariation) {cite.num('dagum', z, 'transvariation_share', 1, pct=True)}."), "p")
     if "moran" in f:
         r = f["moran"]["last"]
         m = t["morans_i"]
@@ -241,40 +352,47 @@ def _readings(bundle, cite: Cite) -> dict[str, str]:
                        + (f"significant convergence, half-life about "
                           f"{cite.num('beta_convergence', 0, 'half_life', 1)} years."
                           if conv else "no significant convergence."))
-        out["dynamics"] = bi(
+        out["dynamics"] = bi(Html(
             f"{cite.text('morans_i', r, 'year')}年全局莫兰指数为{cite.num('morans_i', r, 'I')}"
             f"（置换检验p={cite.num('morans_i', r, 'p_sim')}），"
-            f"{'呈显著的空间集聚' if sig else '空间集聚不显著'}。{beta}",
+            f"{'呈显著的空间集聚' if sig else '空间集聚不显著'}。{beta}"), Html(
             f"Global Moran's I is {cite.num('morans_i', r, 'I')} in "
             f"{cite.text('morans_i', r, 'year')} (permutation p = "
             f"{cite.num('morans_i', r, 'p_sim')}): "
             f"{'significant spatial clustering' if sig else 'no significant clustering'}. "
-            f"{beta_en}", "p")
+            f"{beta_en}"), "p")
     return out
 
 
 def _table_html(frame: pd.DataFrame, name: str, cols: list[tuple[str, str, str, int | None]],
-                cite: Cite, rows=None, pct_cols=()) -> str:
-    """An HTML table of selected rows; numeric columns are cited, text columns escaped."""
+                cite: Cite, rows=None, pct_cols=()) -> Html:
+    """An HTML table of selected rows; numeric columns are cited, text columns and headers
+    (dimension names come from the user's framework) escaped."""
     head = "".join(f"<th>{bi(zh, en)}</th>" for _, zh, en, _ in cols)
     body = []
     for i in (rows if rows is not None else range(len(frame))):
         cells = []
         for col, _, _, digits in cols:
             if isinstance(digits, str):  # "en:<column>": a bilingual text cell
-                cells.append(f"<td>{bi(esc(frame.iloc[i][col]), esc(frame.iloc[i][digits[3:]]))}"
-                             "</td>")
+                cells.append(f"<td>{bi(frame.iloc[i][col], frame.iloc[i][digits[3:]])}</td>")
             elif digits is None:
                 cells.append(f"<td>{esc(frame.iloc[i][col])}</td>")
             else:
                 cells.append(f'<td class="r">{cite.num(name, i, col, digits, col in pct_cols)}'
                              "</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}' \
-           "</tbody></table>"
+    return Html(f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}'
+                "</tbody></table>")
 
 
-def _charts(bundle) -> list[dict]:
+def _labels(values) -> list[str]:
+    """A column of names as Plotly labels (see :func:`plotly_text`)."""
+    return [plotly_text(v) for v in values]
+
+
+def _charts(bundle, slugs: dict[str, str]) -> list[dict]:
+    """Plotly specs, both languages; ids from ``slugs`` (framework id → safe slug), and every
+    name (framework, dimension, region, indicator pair) through :func:`plotly_text`."""
     t = bundle.tables
     charts = []
     if "national_gaps" in t:
@@ -287,8 +405,8 @@ def _charts(bundle) -> list[dict]:
                 ("chart-gaps-services", g[~money], "全国城乡公共服务与恩格尔系数比",
                  "National urban–rural ratios of health services and Engel coefficients")):
             traces = [{"type": "scatter", "mode": "lines+markers", "x": sub.year.tolist(),
-                       "y": sub.ratio.round(4).tolist(), "name_zh": sub.pair_zh.iloc[0],
-                       "name_en": sub.pair_en.iloc[0]}
+                       "y": sub.ratio.round(4).tolist(), "name_zh": plotly_text(sub.pair_zh.iloc[0]),
+                       "name_en": plotly_text(sub.pair_en.iloc[0])}
                       for _key, sub in part.groupby(["urban_indicator", "rural_indicator"],
                                                     sort=False)]
             if traces:
@@ -298,25 +416,27 @@ def _charts(bundle) -> list[dict]:
     for fw, _key, sc, year in bundle.scored_frameworks():
         latest = sc[sc.year == year].sort_values("total")
         zh, en = _fig([{"type": "bar", "orientation": "h", "x": latest.total.round(4).tolist(),
-                        "y": latest.region.tolist(), "name_zh": "得分", "name_en": "Score",
+                        "y": _labels(latest.region), "name_zh": "得分", "name_en": "Score",
                         "marker": {"color": CB_PALETTE[0]}}],
-                      f"{fw.name_zh}：{year}年排名", f"{fw.name_en}: ranking {year}",
+                      f"{plotly_text(fw.name_zh)}：{year}年排名",
+                      f"{plotly_text(fw.name_en)}: ranking {year}",
                       "得分", "Score", "", "", height=max(380, 18 * len(latest)))
-        en["data"][0]["y"] = latest.region_en.tolist()
-        charts.append(_plot(f"chart-rank-{fw.id}", zh, en))
+        en["data"][0]["y"] = _labels(latest.region_en)
+        charts.append(_plot(f"chart-rank-{slugs[fw.id]}", zh, en))
         dims = [c.id for c in fw.root.children if c.id in sc.columns]
         if dims:
-            names = {c.id: (c.name_zh, c.name_en) for c in fw.root.children}
+            names = {c.id: (plotly_text(c.name_zh), plotly_text(c.name_en))
+                     for c in fw.root.children}
             top = latest.sort_values("total", ascending=False)
             z = top[dims].round(4).to_numpy().T.tolist()
             base = {"type": "heatmap", "z": z, "colorscale": "Viridis", "zmin": 0, "zmax": 1}
-            zh, en = _fig([{**base, "x": top.region.tolist(),
+            zh, en = _fig([{**base, "x": _labels(top.region),
                             "y": [names[d][0] for d in dims]}],
                           f"各维度得分（{year}年）", f"Dimension profiles ({year})",
                           height=300 + 20 * len(dims))
-            en["data"][0]["x"] = top.region_en.tolist()
+            en["data"][0]["x"] = _labels(top.region_en)
             en["data"][0]["y"] = [names[d][1] for d in dims]
-            charts.append(_plot(f"chart-dims-{fw.id}", zh, en))
+            charts.append(_plot(f"chart-dims-{slugs[fw.id]}", zh, en))
     if "dagum" in t:
         d = bundle.headline_dagum()
         traces = [{"type": "bar", "x": d.year.tolist(), "y": (100 * d[c]).round(3).tolist(),
@@ -406,7 +526,9 @@ document.addEventListener('DOMContentLoaded',function(){setLang(document.body.da
 """
 
 
-def _maps(bundle, registry) -> tuple[list[dict], dict[str, str]]:
+def _maps(bundle, registry, slugs: dict[str, str]) -> tuple[list[dict], dict[str, list[int]]]:
+    """Map data for the page's script (names reach the page only through ``textContent``) and
+    the years of each framework's map."""
     t = bundle.tables
     names = {c: (registry.label(c, "zh"), registry.label(c, "en")) for c in
              registry.codes("province")}
@@ -415,7 +537,7 @@ def _maps(bundle, registry) -> tuple[list[dict], dict[str, str]]:
         years = sorted(int(y) for y in sc.year.unique())
         values = {str(y): {r.region_code: round(float(r.total), 4)
                            for r in sc[sc.year == y].itertuples()} for y in years}
-        maps.append({"id": f"map-{fw.id}", "years": [str(y) for y in years], "values": values,
+        maps.append({"id": f"map-{slugs[fw.id]}", "years": [str(y) for y in years], "values": values,
                      "min": float(sc.total.min()), "max": float(sc.total.max()),
                      "names": names, "categorical": False})
         html_parts[fw.id] = years
@@ -439,18 +561,20 @@ def render_html(bundle, lang: str = "zh") -> tuple[str, int]:
     sheets = _sheet_names(bundle.tables)
     cite = Cite(bundle.tables, sheets)
     read = _readings(bundle, cite)
-    charts = _charts(bundle)
-    maps, map_years = _maps(bundle, registry)
+    slugs = framework_slugs([fw.id for fw in bundle.frameworks])
+    charts = _charts(bundle, slugs)
+    maps, map_years = _maps(bundle, registry, slugs)
     geometry = registry.geometry()
     t = bundle.tables
     parts = []
 
     def section(sid, zh, en, body):
-        parts.append(f'<section id="{sid}"><h2>{bi(zh, en)}</h2>{body}</section>')
+        """``sid`` is a fixed id or a slug, ``zh``/``en`` text, ``body`` markup built here."""
+        parts.append(f'<section id="{esc_attr(sid)}"><h2>{bi(zh, en)}</h2>{body}</section>')
 
     def chart(cid):
-        return f'<div id="{cid}" class="chart"></div>' if any(c["id"] == cid for c in charts) \
-            else ""
+        return f'<div id="{esc_attr(cid)}" class="chart"></div>' \
+            if any(c["id"] == cid for c in charts) else ""
 
     def reading(key):
         return f'<div class="reading">{read[key]}</div>' if key in read else ""
@@ -487,7 +611,8 @@ def render_html(bundle, lang: str = "zh") -> tuple[str, int]:
     for fw, key, sc, year in bundle.scored_frameworks():
         rows = list(sc[sc.year == year].sort_values("rank").index)
         dims = [(c.id, c.name_zh, c.name_en, 3) for c in fw.root.children if c.id in sc.columns]
-        body = reading(fw.id)
+        slug = slugs[fw.id]
+        body = reading(_reading_key(fw))
         body += "<h3>" + bi(f"{year}年排名", f"Ranking {year}") + "</h3>"
         body += _table_html(sc, key, [("rank", "排名", "Rank", 0),
                                       ("region", "地区", "Region", "en:region_en"),
@@ -496,9 +621,10 @@ def render_html(bundle, lang: str = "zh") -> tuple[str, int]:
         if years:
             body += ("<h3>" + bi("分省地图（拖动滑块切换年份）", "Map by province (drag to change "
                                                               "the year)") + "</h3>")
-            body += (f'<input type="range" id="map-{fw.id}-year" min="{years[0]}" '
-                     f'max="{years[-1]}" value="{years[-1]}" step="1" aria-label="year"> '
-                     f'<b id="map-{fw.id}-label"></b>' + _svg_map(geometry, f"map-{fw.id}"))
+            body += (f'<input type="range" id="map-{slug}-year" min="{int(years[0])}" '
+                     f'max="{int(years[-1])}" value="{int(years[-1])}" step="1" '
+                     f'aria-label="year"> <b id="map-{slug}-label"></b>'
+                     + _svg_map(geometry, f"map-{slug}"))
             body += ('<div class="legend">' + "".join(
                 f'<span class="sw" style="background:{c}"></span>' for c in VIRIDIS)
                      + bi(" 低 → 高", " low → high") + "</div>")
@@ -506,7 +632,7 @@ def render_html(bundle, lang: str = "zh") -> tuple[str, int]:
                                             "Base map: Natural Earth (de-facto boundaries); use "
                                             "the official standard map for publication in China."
                                             ) + "</p>"
-        body += chart(f"chart-rank-{fw.id}") + chart(f"chart-dims-{fw.id}")
+        body += chart(f"chart-rank-{slug}") + chart(f"chart-dims-{slug}")
         ck = table_key(fw, "coupling")
         if ck in t:
             cp = t[ck]
@@ -534,7 +660,7 @@ def render_html(bundle, lang: str = "zh") -> tuple[str, int]:
             body += _table_html(t[uk], uk, [("indicator", "指标", "Indicator", None),
                                             ("name_zh", "名称", "Name", "en:name_en"),
                                             ("reason", "原因（英文）", "Reason", None)], cite)
-        section(fw.id, fw.name_zh, fw.name_en, body)
+        section(slug, fw.name_zh, fw.name_en, body)
     body = reading("disparity") + chart("chart-theil") + chart("chart-dagum")
     if "dagum" in t:
         dg = t["dagum"]
@@ -600,9 +726,10 @@ def render_html(bundle, lang: str = "zh") -> tuple[str, int]:
         body += "<h3>" + bi("说明", "Notes") + "</h3><ul>" + "".join(
             f"<li>{esc(n)}</li>" for n in bundle.notes) + "</ul>"
     section("methods", "方法与来源", "Methods and provenance", body)
-    nav = "".join(f'<a href="#{sid}">{bi(zh, en)}</a> · ' for sid, zh, en in (
+    # links only to sections that exist: a framework has one when it was scored
+    nav = "".join(f'<a href="#{esc_attr(sid)}">{bi(zh, en)}</a> · ' for sid, zh, en in (
         ("coverage", "数据", "Data"), ("gaps", "城乡差距", "Gap"),
-        *((fw.id, fw.name_zh, fw.name_en) for fw in bundle.frameworks),
+        *((slugs[fw.id], fw.name_zh, fw.name_en) for fw, *_ in bundle.scored_frameworks()),
         ("disparity", "区域差异", "Disparity"), ("dynamics", "动态", "Dynamics"),
         ("methods", "方法", "Methods")))
     body_html = (f'<header><button id="langbtn" type="button">English</button><h1>'
@@ -611,15 +738,18 @@ def render_html(bundle, lang: str = "zh") -> tuple[str, int]:
     text_for_font = body_html + json.dumps(charts, ensure_ascii=False) + \
         json.dumps(maps, ensure_ascii=False)
     font64 = _subset_font(text_for_font)
-    js = (JS.replace("%CHARTS%", json.dumps(charts, ensure_ascii=False))
-          .replace("%MAPS%", json.dumps(maps, ensure_ascii=False))
-          .replace("%VIRIDIS%", json.dumps(VIRIDIS)))
+    # one pass over the template: a label that reads "%MAPS%" stays a label
+    slots = {"CHARTS": script_json(charts), "MAPS": script_json(maps),
+             "VIRIDIS": script_json(VIRIDIS)}
+    js = re.sub(r"%(CHARTS|MAPS|VIRIDIS)%", lambda m: slots[m.group(1)], JS)
+    lang = lang if lang in ("zh", "en", "both") else "zh"
     page = ("<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             "<title>urbanrural report 城乡融合报告</title>"
             f"<style>{CSS.replace('%FONT%', font64)}</style>"
             f"<script>{get_plotlyjs()}</script></head>"
-            f"<body class='lang-{lang}' data-lang='{lang}'>{body_html}<script>{js}</script>"
+            f"<body class='lang-{esc_attr(lang)}' data-lang='{esc_attr(lang)}'>{body_html}"
+            f"<script>{js}</script>"
             "</body></html>")
     return page, cite.count
 
@@ -637,13 +767,21 @@ def _sheet_names(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     return out
 
 
-def write_report(bundle, out_dir: str | Path, *, lang: str = "zh") -> dict[str, Path]:
-    """Write the four outputs into ``out_dir`` atomically: everything is built in a temporary
-    folder beside it and moved into place only when all of it succeeded."""
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".urbanrural-", dir=out.parent))
-    try:
+def write_report(bundle, out_dir, *, lang: str = "zh", force: bool = False) -> dict[str, Path]:
+    """Write the four outputs into ``out_dir`` (a path, or an
+    :class:`~urbanrural.outputs.destination.OutputFolder` checked before computing).
+
+    The folder must be new, empty or a previous urbanrural output; anything else raises
+    :class:`~urbanrural.outputs.destination.DestinationError` unless ``force``, which then
+    replaces only the files the report writes. Everything is built in a staging folder and
+    put in place only when all of it succeeded; a previous report is swapped out atomically
+    (see :mod:`urbanrural.outputs.destination`).
+    """
+    from .destination import OutputFolder
+
+    dest = out_dir if isinstance(out_dir, OutputFolder) else \
+        OutputFolder(out_dir, command="report", force=force)
+    with dest.writing() as tmp:
         sheets = _sheet_names(bundle.tables)
         write_tables(bundle.tables, tmp, workbook="results.xlsx", csv=False,
                      sheet_titles=sheets)
@@ -652,12 +790,6 @@ def write_report(bundle, out_dir: str | Path, *, lang: str = "zh") -> dict[str, 
         (tmp / "index.html").write_text(page, encoding="utf-8")
         (tmp / "analysis.yaml").write_text(
             yaml.safe_dump(bundle.spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.chmod(0o755)
-        tmp.replace(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    out = dest.path
     return {"html": out / "index.html", "xlsx": out / "results.xlsx",
             "figures": out / "figures", "spec": out / "analysis.yaml", "cited": n_cited}

@@ -25,7 +25,7 @@ CONCEPT_PAIRS = [
      "城乡居民人均可支配收入（一体化调查）", "Urban–rural disposable income (integrated survey)"),
     ("urban_disposable_income", "rural_disposable_income", 2013, None,
      "城乡居民人均可支配收入（2013年起）", "Urban–rural disposable income (2013 on)"),
-    ("urban_consumption", "rural_living_expenditure", None, 2012,
+    ("urban_consumption_old_survey", "rural_living_expenditure", None, 2012,
      "城乡居民消费支出（旧口径）", "Urban–rural consumption (old surveys)"),
     ("urban_consumption", "rural_consumption", 2013, None,
      "城乡居民消费支出（一体化调查）", "Urban–rural consumption (integrated survey)"),

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from ..methods.claims import label as claim_label
 from ..pipeline.analysis import AnalysisResult
-from .figures import font_path
+from .typeface import font_path
 from .html import script_json
 from .page import NO_DATA, Page, fmt
 

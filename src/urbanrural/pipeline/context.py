@@ -90,6 +90,20 @@ class RunContext:
 
         return self.cached(("framework", name), lambda: load_framework(name))
 
+    def scored(self, name: str, role: str = "data"):
+        """``(IndexResult or None, IndexStatus)``: the run of a framework and whether it meets
+        the framework's minimum (a run the data cannot fill gives ``None`` and the reason)."""
+        from .index_status import index_status
+
+        def compute():
+            fw = self.framework(name)
+            try:
+                res = self.index(name, role)
+            except DataError as exc:
+                return None, index_status(fw, None, exc)
+            return res, index_status(fw, res)
+        return self.cached(("scored", name, role), compute)
+
     def index(self, name: str, role: str = "data"):
         """The index run of framework ``name`` on the panel of ``role`` (computed once)."""
         from .index import run_index

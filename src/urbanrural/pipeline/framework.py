@@ -246,7 +246,9 @@ def _builtin_dir():
     return resources.files("urbanrural.pipeline") / "frameworks"
 
 
-BUILTIN_FRAMEWORKS = ("urban_rural_integration", "common_prosperity", "urban_rural_services")
+BUILTIN_FRAMEWORKS = ("urban_rural_integration", "common_prosperity", "urban_rural_services",
+                      "national_integration_old_survey",
+                      "national_integration_integrated_survey")
 
 
 def load_framework(name_or_path: str | Path | dict) -> Framework:

@@ -94,7 +94,7 @@ def test_every_number_in_the_page_is_its_cell(result):
     spans = re.findall(r'<span class="num" data-sheet="([^"]+)" data-row="(\d+)" data-col="([^"]+)"'
                        r' data-digits="(\d+)" data-pct="(\d)">([^<]+)</span>', html)
     assert len(spans) == page.cited > 20
-    for sheet, row, col, digits, pct, shown in spans:
+    for sheet, row, col, digits, _pct, shown in spans:
         v = sheets[sheet].iloc[int(row)][col]
         assert float(shown.replace(",", "")) == pytest.approx(round(v, int(digits)), abs=1e-9)
     assert "显著缩小" in html and "narrowing significantly" in html

@@ -20,9 +20,9 @@ from markupsafe import Markup
 
 from ..methods.claims import label as claim_label
 from ..pipeline.analysis import AnalysisResult
-from .typeface import font_path
 from .html import script_json
 from .page import NO_DATA, Page, fmt
+from .typeface import font_path
 
 __all__ = ["render_page", "environment", "svg_map"]
 

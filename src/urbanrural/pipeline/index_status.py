@@ -55,8 +55,8 @@ def index_status(fw: Framework, result: IndexResult | None,
     >>> import urbanrural as ur
     >>> fw = ur.load_framework("national_integration_integrated_survey")
     >>> st = index_status(fw, ur.run_index(ur.load_dataset("china_national"), fw))
-    >>> st.computable, st.partial, st.name_en
-    (True, True, 'National urban–rural integration index (2013 onwards, integrated household survey), partial (2 of 3 dimensions)')
+    >>> st.computable, st.partial, st.name_en.endswith("partial (2 of 3 dimensions)")
+    (True, True, True)
     """
     dims = [(c.id, c.name_zh, c.name_en) for c in fw.root.children]
     n = len(dims)

@@ -88,3 +88,57 @@ def view(result: SectionResult, page: Page) -> dict:
                            "broken between 2012 and 2013)"),
             x=("年份", "year"), y=("得分", "score"), height=440))
     return v
+
+
+def figures(result: SectionResult, lang: str) -> dict:
+    """Publication figures (matplotlib): the income and consumption ratios by survey, and the
+    national index with its dimensions; each period drawn on its own."""
+    import matplotlib.pyplot as plt
+
+    zh = lang != "en"
+    out = {}
+    gaps = result.table("national_gaps").frame
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    for sid, colour in (("income_ratio_old_survey", "#0072B2"), ("income_ratio", "#E69F00"),
+                        ("consumption_ratio", "#009E73")):
+        sub = gaps[gaps.series == sid]
+        if len(sub):
+            name = (sub.name_zh.iloc[0] + "（" + sub.concept_zh.iloc[0] + "）") if zh else \
+                (sub.name_en.iloc[0] + " (" + sub.concept_en.iloc[0] + ")")
+            ax.plot(sub.year, sub.gap, marker="o", ms=2.5, lw=1.5, color=colour, label=name)
+    ax.set_xlabel("年份" if zh else "year")
+    ax.set_ylabel("城镇/农村（倍）" if zh else "urban / rural (times)")
+    ax.set_title("城乡居民收入比与消费比（两种调查口径分开绘制）" if zh else
+                 "Urban–rural income and consumption ratios (the two surveys drawn apart)",
+                 fontsize=10)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=1, frameon=False)
+    ax.grid(alpha=0.3)
+    out["national_income_ratio"] = fig
+    if result.has("national_index"):
+        idx = result.table("national_index").frame
+        fig, ax = plt.subplots(figsize=(7.5, 4))
+        labels = {"total": ("综合指数", "Index"), "living_standards": ("生活水平差距", "Living standards"),
+                  "public_services": ("公共服务", "Public services"),
+                  "factor_flows": ("人口流动", "Flows of people")}
+        for j, (col, (lzh, len_)) in enumerate(labels.items()):
+            if col not in idx:
+                continue
+            for k, (_, sub) in enumerate(idx.groupby("period", sort=True)):
+                sub = sub[["year", col]].dropna()
+                ax.plot(sub.year, sub[col], lw=2.5 if col == "total" else 1.2,
+                        ls="-" if col == "total" else ":", color=f"C{j}",
+                        label=(lzh if zh else len_) if k == 0 else None)
+        ax.axvline(2012.5, color="#999", lw=0.8)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("年份" if zh else "year")
+        ax.set_ylabel("得分（0—1）" if zh else "score (0–1)")
+        ax.set_title("全国城乡融合指数（固定目标值；2012与2013年之间断开）" if zh else
+                     "National urban–rural integration index (fixed goalposts; broken at 2013)",
+                     fontsize=10)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(fontsize=8, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.15),
+                  frameon=False)
+        ax.grid(alpha=0.3)
+        out["national_integration_index"] = fig
+    return out

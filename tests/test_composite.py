@@ -78,6 +78,38 @@ def test_topsis_equals_pymcdm():
                                rtol=1e-12)
 
 
+@pytest.mark.parametrize("normalization", ["vector", "minmax"])
+def test_topsis_global_pools_normalisation_and_ideals(normalization):
+    """ideal='global' is one TOPSIS over every unit-year: the same as the pooled 2-D matrix,
+    equal values in two years score equally, and a year's scores depend on the other years.
+    per_slice scores of a year depend on that year only."""
+    rng = np.random.default_rng(11)
+    X = rng.uniform(1, 50, (3, 6, 4))  # years × units × indicators (a test input, not data)
+    X[2, 0] = X[0, 0]  # unit 0 has the same values in years 0 and 2
+    w, d = np.array([0.4, 0.3, 0.2, 0.1]), [1, -1, 1, 1]
+    g = ur.topsis(X, w, d, normalization, ideal="global")
+    pooled = ur.topsis(X.reshape(-1, 4), w, d, normalization).reshape(3, 6)
+    np.testing.assert_allclose(g, pooled, rtol=1e-12)
+    assert g[2, 0] == pytest.approx(g[0, 0], rel=1e-12)
+    # by hand for unit 0 of year 0 (vector): r = x/‖x‖ over all 18 unit-years, v = w·r,
+    # ideals over all unit-years (max for benefit, min for cost)
+    if normalization == "vector":
+        V = w * X / np.sqrt((X.reshape(-1, 4) ** 2).sum(axis=0))
+        flat = V.reshape(-1, 4)
+        best = np.where(np.array(d) > 0, flat.max(axis=0), flat.min(axis=0))
+        worst = np.where(np.array(d) > 0, flat.min(axis=0), flat.max(axis=0))
+        dp, dm = np.linalg.norm(V[0, 0] - best), np.linalg.norm(V[0, 0] - worst)
+        assert g[0, 0] == pytest.approx(dm / (dp + dm), rel=1e-12)
+    per = ur.topsis(X, w, d, normalization)
+    Y = X.copy()
+    Y[1] *= rng.uniform(0.5, 2.0, Y[1].shape)  # change year 1 only
+    np.testing.assert_allclose(ur.topsis(Y, w, d, normalization)[[0, 2]], per[[0, 2]],
+                               rtol=1e-12)
+    assert not np.allclose(ur.topsis(Y, w, d, normalization, ideal="global")[0], g[0])
+    with pytest.raises(ValueError, match="ideal"):
+        ur.topsis(X, w, d, normalization, ideal="yearly")
+
+
 # --------------------------------------------------------------- hand computations
 def test_entropy_by_hand():
     # two units, minmax: indicator a = (0, 1) → p = (0, 1), e = 0 (0·ln0 = 0), d = 1;

@@ -132,3 +132,41 @@ def test_to_frame_and_four_macro_regions():
     assert r.between_group.shape == (4, 4)
     # groups ordered by mean for D: east richest, so D(east, west) > 0
     assert r.relative_economic_affluence.loc["east", "west"] > 0
+
+
+def test_group_of_zeros_has_zero_within_gini_by_hand():
+    """x = (0, 0 | 1, 2, 3): Σᵢⱼ|xᵢ − xⱼ| = 32, μ = 1.2, G = 32/(2·25·1.2) = 8/15.
+    Group a (zeros): Gaa = 0 by the limit (no differences), not 0/0. Group b: 8/(2·9·2) = 2/9.
+    Gab = 12/(2·3·(0 + 2)) = 1; p = (0.4, 0.6), s = (0, 1): Gw = 2/9·0.6 = 2/15,
+    Dba = (2 − 0)/E|Yb − Ya| = 2/2 = 1, so Gnb = 1·(0.4·1 + 0.6·0)·1 = 0.4 and Gt = 0."""
+    r = ur.dagum_gini([0, 0, 1, 2, 3], ["a", "a", "b", "b", "b"])
+    assert r.total == pytest.approx(8 / 15)
+    assert r.within_group["a"] == 0 and r.within_group["b"] == pytest.approx(2 / 9)
+    assert r.between_group.loc["a", "b"] == pytest.approx(1.0)
+    assert r.within == pytest.approx(2 / 15)
+    assert r.net_between == pytest.approx(0.4) and r.transvariation == pytest.approx(0.0)
+    assert r.within + r.net_between + r.transvariation == pytest.approx(r.total, rel=1e-12)
+    assert np.isfinite(r.to_frame().value).all()
+    # two groups of zeros: their pair has no inequality either (Gjh = 0, not NaN)
+    r2 = ur.dagum_gini([0, 0, 0, 1, 3], ["a", "a", "c", "b", "b"])
+    assert r2.between_group.loc["a", "c"] == 0
+    assert np.isfinite(r2.between_group.to_numpy()).all()
+    assert r2.within + r2.net_between + r2.transvariation == pytest.approx(r2.total, rel=1e-12)
+
+
+def test_decomposition_check_fails_on_nan():
+    """NaN compares False with everything: the identity check must reject it, not let it
+    through as 'not larger than the tolerance'."""
+    from urbanrural.methods.inequality.dagum import dagum_from_sums
+
+    W, S = np.array([2.0, 3.0]), np.array([2.0, 6.0])
+    E = np.array([[0.0, 6.0], [6.0, 8.0]])  # x = (1, 1 | 1, 2, 3)
+    assert np.isfinite(dagum_from_sums(["a", "b"], W, S, E).within)
+    E[0, 1] = E[1, 0] = np.nan
+    with pytest.raises(ArithmeticError, match="not finite"):
+        dagum_from_sums(["a", "b"], W, S, E)
+
+
+def test_group_without_weight_is_an_error():
+    with pytest.raises(ur.DataError, match="no units"):
+        ur.dagum_gini([1.0, 2, 3, 4], ["a", "a", "b", "b"], [1, 1, 0, 0])

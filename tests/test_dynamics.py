@@ -70,15 +70,60 @@ def test_local_morans_equals_esda(stl):
     np.testing.assert_array_equal(ours.q, ref.q)
     # different random streams: pseudo p-values agree closely, not exactly
     assert np.corrcoef(ours.p_sim, ref.p_sim)[0, 1] > 0.98
-    fdr = ur.local_morans(y, w, seed=1, fdr=True)
-    assert fdr.significant.sum() <= ours.significant.sum()
+    # the default is FDR in esda's convention: significant ⇔ p_sim < esda.fdr(p_sim, α)
+    assert ours.significance == "fdr" and ours.tested.all()
+    np.testing.assert_array_equal(ours.significant, ours.p_sim < esda.fdr(ours.p_sim, 0.05))
+    one = ur.local_morans(y, w, seed=1, significance="one_sided")
+    np.testing.assert_array_equal(one.significant, one.p_sim <= 0.05)
+    assert ours.significant.sum() < one.significant.sum()
+    two = ur.local_morans(y, w, seed=1, significance="two_sided")
+    np.testing.assert_allclose(two.p_two_sided, np.minimum(1, 2 * two.p_sim))
+    np.testing.assert_array_equal(two.significant, two.p_two_sided <= 0.05)
+    bon = ur.local_morans(y, w, seed=1, significance="bonferroni")
+    assert bon.p_threshold == pytest.approx(0.05 / len(y))
+    np.testing.assert_array_equal(bon.significant, bon.p_sim <= 0.05 / len(y))
+    # esda's cluster labels at the same criterion
+    ref_lab = esda.moran._get_cluster_labels(ours, esda.fdr(ours.p_sim, 0.05))
+    np.testing.assert_array_equal(np.where(ours.significant, ours.q, 0) > 0,
+                                  ref_lab != "Insignificant")
 
 
-def test_fdr_threshold_by_hand():
+def test_fdr_threshold_by_hand_and_equal_to_esda():
     from urbanrural.methods.spatial.autocorrelation import fdr_threshold
 
-    # p sorted 0.01, 0.02, 0.03, 0.2; α = 0.05, n = 4: thresholds .0125 .025 .0375 .05
-    assert fdr_threshold([0.2, 0.01, 0.03, 0.02]) == 0.03
+    # p sorted 0.01, 0.02, 0.03, 0.2; α = 0.05, n = 4: criteria kα/n = .0125 .025 .0375 .05;
+    # the largest k with p(k) < kα/n is 3, so the criterion is 0.0375 (esda returns kα/n)
+    assert fdr_threshold([0.2, 0.01, 0.03, 0.02]) == pytest.approx(0.0375)
+    # nothing passes: the Bonferroni bound α/n, below every p-value
+    assert fdr_threshold([0.3, 0.5, 0.9]) == pytest.approx(0.05 / 3)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        p = rng.beta(0.3, 2, 31)
+        assert fdr_threshold(p, 0.1) == pytest.approx(esda.fdr(p, 0.1))
+
+
+def test_local_morans_leaves_missing_regions_untested(stl):
+    """A region without a value is untested ("no data"), never "not significant"; the others
+    are tested on the weights restricted to the regions with a value."""
+    y, w = stl
+    y_nan = y.copy()
+    y_nan[[0, 5]] = np.nan
+    res = ur.local_morans(y_nan, w, seed=2)
+    assert not res.tested[[0, 5]].any() and res.tested.sum() == len(y) - 2
+    assert (res.cluster[[0, 5]] == -1).all() and np.isnan(res.p_sim[[0, 5]]).all()
+    f = res.to_frame()
+    assert (f.cluster_en.iloc[[0, 5]] == "No data (untested)").all()
+    assert (f.untested_reason.iloc[[0, 5]] == "no value").all()
+    assert not (f.cluster_en.iloc[[0, 5]] == "Not significant").any()
+    keep = np.setdiff1d(np.arange(len(y)), [0, 5])
+    sub = w.full()[0][np.ix_(keep, keep)]
+    direct = ur.local_morans(y[keep], sub, permutations=0)
+    np.testing.assert_allclose(res.Is[keep], direct.Is, rtol=1e-12)
+    assert "false discovery rate" in res.method("en") and "错误发现率" in res.method("zh")
+    assert f"{len(y) - 2} regions tested" in res.method("en")
+    # no permutations: nothing is tested, so nothing is called "not significant"
+    none = ur.local_morans(y, w, permutations=0)
+    assert not none.tested.any() and (none.cluster == -1).all()
 
 
 def test_markov_equals_giddy_published(usjoin):
@@ -277,3 +322,184 @@ def test_hp_trend_keeps_a_line_and_smooths():
     np.testing.assert_allclose(hp_trend(x)[0], x, atol=1e-9)
     noisy = x + np.tile([1.0, -1.0], 6)
     assert np.abs(np.diff(hp_trend(noisy)[0], 2)).max() < 0.1
+
+
+# ------------------------------------------- the report's dynamics run on the embedded data
+@pytest.fixture(scope="module")
+def report_dynamics():
+    """The dynamics section exactly as ``urbanrural report`` runs it (DEFAULT_SPEC)."""
+    from urbanrural.pipeline.dynamics import run_dynamics
+    from urbanrural.pipeline.report import DEFAULT_SPEC
+
+    opts = DEFAULT_SPEC["options"]
+    panel = ur.load_dataset(DEFAULT_SPEC["data"])
+    return panel, run_dynamics(panel, DEFAULT_SPEC["dynamics_indicator"], k=opts["markov_k"],
+                               permutations=opts["permutations"], seed=opts["seed"],
+                               hainan_link=opts["hainan_link"])
+
+
+@pytest.fixture(scope="module")
+def entering_dynamics():
+    """Embedded data where a region enters: the urban registered unemployment rate has no
+    value for Tibet before 2009, so over 2008–2021 Tibet is missing in the first year only
+    (the situation of the report's index before the frameworks were rebuilt)."""
+    from urbanrural.pipeline.dynamics import run_dynamics
+
+    panel = ur.load_dataset("china_provinces").select(years=(2008, 2021))
+    ind = "unemployment_rate_urban_registered"
+    return panel, ind, run_dynamics(panel, ind, permutations=199, seed=12345)
+
+
+def test_report_lisa_is_fdr_and_writes_its_method(report_dynamics):
+    """One-sided p ≤ 0.05 over the provinces flags clusters that the FDR correction does not
+    keep; the report's default is the FDR result and the table says which rule it used."""
+    _, d = report_dynamics
+    li = d.tables["lisa"].set_index("region_code")
+    tested = li[li.tested]
+    assert (li.significance == "fdr").all() and len(li) == 31
+    crit = esda.fdr(tested.p_sim.to_numpy(), 0.05)
+    np.testing.assert_array_equal(tested.significant, tested.p_sim < crit)
+    assert li.p_threshold.iloc[0] == pytest.approx(crit)
+    assert (tested.p_sim <= 0.05).sum() > tested.significant.sum()  # what one-sided would say
+    assert "false discovery rate" in li.method_en.iloc[0]
+    assert "错误发现率" in li.method_zh.iloc[0]
+    assert set(li.cluster[li.tested]) <= {0, 1, 2, 3, 4}
+
+
+def test_lisa_region_outside_the_balanced_panel_is_untested(entering_dynamics):
+    """Tibet (not in every year, so not in the spatial statistics) is 'no data', not 'not
+    significant', and still has its row."""
+    _, _, d = entering_dynamics
+    li = d.tables["lisa"].set_index("region_code")
+    assert len(li) == 31 and li.tested.sum() == 30
+    tibet = li.loc["540000"]
+    assert not tibet.tested and tibet.cluster == -1 and not tibet.significant
+    assert tibet.cluster_en == "No data (untested)" and "every year" in tibet.untested_reason
+    assert any("540000" in n and "LISA" in n for n in d.notes)
+
+
+def test_report_markov_chains_share_one_class_definition(report_dynamics):
+    """The classical matrix and the spatial chain summed over lag classes count the same
+    transitions only if both use the same class bounds."""
+    _, d = report_dynamics
+    mk = d.tables["markov"]
+    sm = d.tables["spatial_markov"]
+    glob = sm.groupby(["from_class", "to_class"])["count"].sum()
+    np.testing.assert_array_equal(mk.set_index(["from_class", "to_class"])["count"]
+                                  .loc[glob.index], glob)
+    assert mk.classes.iloc[0] == sm.classes.iloc[0]
+    cl = d.tables["markov_classes"]
+    val = cl[cl.variable == "value"]
+    assert len(val) == 4 and val.pooled.all() and val.relative.all()
+
+
+def test_gravity_move_compares_the_same_regions(entering_dynamics):
+    """2008→2009: Tibet enters the data in 2009. By hand, on the regions present in both
+    years (Σwᵢxᵢ/Σwᵢ of the centroids, km = Δ° × 111.32, longitude × cos of the new
+    latitude), the move differs from the one that Tibet's entry makes; the pipeline reports
+    the like-for-like move."""
+    panel, ind, d = entering_dynamics
+    from urbanrural.pipeline.dynamics import indicator_table
+
+    wide, _, _ = indicator_table(panel, ind)
+    cen = panel.registry.centroids()
+
+    def centre(v):
+        c = cen.loc[v.index]
+        return (c.lon * v).sum() / v.sum(), (c.lat * v).sum() / v.sum()
+
+    def km(a, b):
+        return np.hypot((b[0] - a[0]) * 111.32 * np.cos(np.radians(b[1])), (b[1] - a[1]) * 111.32)
+
+    both = wide[[2008, 2009]].dropna()
+    assert sorted(set(wide.index) - set(both.index)) == ["540000"]
+    balanced_move = km(centre(both[2008]), centre(both[2009]))
+    entry_move = km(centre(wide[2008].dropna()), centre(wide[2009].dropna()))
+    g = d.tables["gravity_centre"].set_index("year")
+    assert g.loc[2009, "move_km"] == pytest.approx(balanced_move, rel=1e-9)
+    assert g.loc[2009, "move_regions"] == 30 and (g.n_regions == 30).all()
+    assert abs(balanced_move - entry_move) > 10  # km: Tibet's entry alone moves the centre
+    assert any("540000" in n and "gravity centre" in n for n in d.notes)
+
+
+def test_shape_over_time_refuses_or_balances_an_unbalanced_pair():
+    from urbanrural.methods.spatial.shape import shape_over_time
+
+    cen = pd.DataFrame({"lon": [100.0, 110, 120, 90], "lat": [30.0, 30, 40, 35]},
+                       index=["a", "b", "c", "d"])
+    vals = pd.DataFrame({2000: [1.0, 1, 1, np.nan], 2001: [1.0, 1, 2, 5]}, index=cen.index)
+    with pytest.raises(DataError, match="2000→2001.*d"):
+        shape_over_time(vals, cen)
+    t = shape_over_time(vals, cen, unbalanced="common").set_index("year")
+    # on a, b, c: centre (110, 33.33) → (112.5, 35); move by hand
+    dx = 2.5 * 111.32 * np.cos(np.radians(35.0))
+    dy = (35.0 - 100 / 3) * 111.32
+    assert t.loc[2001, "move_km"] == pytest.approx(np.hypot(dx, dy))
+    assert t.loc[2001, "move_regions"] == 3 and t.loc[2001, "move_left_out"] == "d"
+    assert t.loc[2001, "n_regions"] == 4
+    with pytest.raises(DataError, match="no centroid"):
+        shape_over_time(vals.rename(index={"d": "zz"}), cen, unbalanced="common")
+
+
+def test_report_geodetector_flags_factors_inside_the_index(report_dynamics):
+    """The urbanisation rate is an indicator of the integration index: stratifying the index
+    by it is circular, and the table says so."""
+    _, d = report_dynamics
+    gd = d.tables["geodetector"].set_index("factor")
+    assert gd.circular.to_dict() == {"macro_region": False, "three_belts": False,
+                                     "urbanisation_quartile": True}
+    assert any("circular" in n for n in d.notes)
+
+
+def test_geodetector_components_argument():
+    rng = np.random.default_rng(3)
+    g, h = rng.integers(0, 3, 60), rng.integers(0, 2, 60)
+    y = g + rng.normal(0, 0.5, 60)
+    r = ur.geodetector(y, pd.DataFrame({"g": g, "h": h}), components=["g"])
+    assert r.circular.to_dict() == {"g": True, "h": False}
+    assert r.to_frame().circular.tolist() == [True, False]
+    plain = ur.geodetector(y, pd.DataFrame({"g": g, "h": h}))
+    assert r.q.equals(plain.q) and not plain.to_frame().circular.any()
+    with pytest.raises(DataError, match="not a factor"):
+        ur.geodetector(y, pd.DataFrame({"g": g}), components=["zz"])
+
+
+def test_circular_factor_rules():
+    from urbanrural.pipeline.dynamics import _Explained, circular_factors
+
+    empty = pd.DataFrame()
+    idx = _Explained(empty, "", "", frozenset({("per_capita", "gdp", "population_total")}),
+                     frozenset({"gdp", "population_total"}), True)
+    assert circular_factors(idx) == []  # a shared denominator alone is not circular
+    one = _Explained(empty, "", "", frozenset(), frozenset({"population_urban"}), False)
+    assert circular_factors(one) == ["urbanisation_quartile"]
+
+
+def test_markov_classes_shared_by_classical_and_spatial(usjoin):
+    from urbanrural.methods.dynamics.markov import markov_classes, markov_time_homogeneity
+
+    Y, w = usjoin
+    w.transform = "r"
+    for pooled in (True, False):
+        c = markov_classes(Y, 5, pooled=pooled)
+        m = ur.markov(Y, classes=c)
+        s = ur.spatial_markov(Y, w, classes=c)
+        np.testing.assert_array_equal(s.transitions, m.transitions)
+        assert s.classes is c and m.classes is c
+        assert markov_time_homogeneity(Y, 40, classes=c)["classes"] is c
+    # per-year quintiles reproduce giddy's published classical matrix
+    np.testing.assert_array_equal(m.transitions[0], [729, 71, 1, 0, 0])
+    # pooled cut points passed to giddy as cutoffs / lag_cutoffs give the same counts
+    c = markov_classes(Y, 5)
+    s = ur.spatial_markov(Y, w, classes=c)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = giddy.markov.Spatial_Markov(Y / Y.mean(axis=0), w, cutoffs=c.cutoffs,
+                                          lag_cutoffs=s.lag_classes.cutoffs)
+    np.testing.assert_array_equal(s.T, ref.T)
+    np.testing.assert_allclose(c.cutoffs, np.percentile(Y / Y.mean(axis=0), [20, 40, 60, 80]))
+    with pytest.raises(ValueError, match="contradicts"):
+        ur.markov(Y, k=4, classes=c)
+    # given cut points; a value equal to a bound belongs to the lower class
+    g = markov_classes(np.array([[1.0, 2], [3, 4]]), cutoffs=[2.0], relative=False)
+    np.testing.assert_array_equal(g.assign(np.array([[1.0, 2], [3, 4]])), [[0, 0], [1, 1]])

@@ -112,27 +112,32 @@ def test_obstacles_sum_to_100_and_coupling_bounds(result):
 def test_builtin_frameworks_run_and_report_what_is_missing():
     for name in BUILTIN_FRAMEWORKS:
         fw = ur.load_framework(name)
-        res = ur.run_index(ur.load_dataset(fw.dataset), fw)
-        assert len(res.tables["scores"]) > 100
+        panel = ur.load_dataset(fw.dataset)
+        res = ur.run_index(panel, fw)
+        sc = res.tables["scores"]
+        # every scored region-year is one of the data's (national frameworks: the country)
+        assert len(sc) > 0 and set(sc.region_code) <= set(panel.regions)
+        assert len(sc) == len(sc[["region_code", "year"]].drop_duplicates())
         for ind in fw.indicators():
             assert ind.name_zh and ind.name_en
     res = ur.run_index(ur.load_dataset("china_provinces"), "urban_rural_integration")
     un = res.tables["unavailable"].set_index("indicator").reason
-    assert "cannot be filled" in un["infrastructure_digital"]
+    assert "cannot be filled" in un["infrastructure"]
     assert "below the framework's minimum" in un["income_ratio"]
-    assert "not in the data" in un["rural_tap_water"]
+    assert "not in the data" in un["tap_water_gap"]
 
 
 def test_user_data_fills_a_missing_dimension():
     """A user's file with the missing series fills the dimension with no code change."""
-    p = ur.load_dataset("china_provinces").select(years=(2008, 2019))
+    p = ur.load_dataset("china_provinces").select(years=(2013, 2024))
     gdp = p.select(indicators="gdp").data
-    fake = gdp.assign(indicator="rural_tap_water_coverage",
-                      value=np.linspace(50, 99, len(gdp)))  # a test input, not data
-    merged = p.merge(ur.Panel(fake, [ur.Indicator("rural_tap_water_coverage", unit="%")]))
+    fakes = [ur.Panel(gdp.assign(indicator=i, value=np.linspace(lo, 99, len(gdp))),
+                      [ur.Indicator(i, unit="%")])  # test inputs, not data
+             for i, lo in (("water_coverage_urban", 80), ("tap_water_coverage_rural", 40))]
+    merged = p.merge(fakes[0]).merge(fakes[1])
     res = ur.run_index(merged, "urban_rural_integration")
-    assert "infrastructure_digital" in res.tables["scores"].columns
-    assert "rural_tap_water" not in set(res.tables["unavailable"].indicator)
+    assert "infrastructure" in res.tables["scores"].columns
+    assert "tap_water_gap" not in set(res.tables["unavailable"].indicator)
 
 
 def test_world_framework_gap_and_goalposts():
@@ -148,7 +153,10 @@ def test_world_framework_gap_and_goalposts():
 def test_index_cli(tmp_path):
     from urbanrural.cli import main
 
-    assert main(["index", "--data", "china_provinces", "--framework", "common_prosperity",
+    fw = tmp_path / "fw.yaml"  # a framework with coupling the embedded data can fill
+    fw.write_text(yaml.safe_dump(spec(), allow_unicode=True), encoding="utf-8")
+    tmp_path = tmp_path / "out"
+    assert main(["index", "--data", "china_provinces", "--framework", str(fw),
                  "--out", str(tmp_path)]) == 0
     for name in ("scores.csv", "weights.csv", "coupling.csv", "obstacles.csv", "index.xlsx",
                  "framework.yaml", "unavailable.csv", "excluded.csv"):
@@ -165,3 +173,52 @@ def test_ahp_weights_in_a_framework():
     s["nodes"][0]["weights"] = {"ahp": [[1, 9], [1 / 9, 1], [1, 1]]}
     with pytest.raises(DataError):
         ur.load_framework(s)
+
+
+def test_geometric_aggregation_from_yaml_by_hand(tmp_path):
+    """``aggregation: geometric`` in a YAML framework, with the positive range it needs
+    declared as normalization bounds: every level is Πⱼ zⱼ^wⱼ of its children, computed here
+    by hand from the raw panel."""
+    from urbanrural.data.registry import NATIONAL_CODE
+
+    f = tmp_path / "geo.yaml"
+    f.write_text(yaml.safe_dump(spec(aggregation="geometric", normalization={
+        "method": "minmax", "mode": "pooled", "bounds": [1, 100]}), allow_unicode=True),
+        encoding="utf-8")
+    res = ur.run_index(ur.load_dataset("china_provinces"), str(f))
+    p = ur.load_dataset("china_provinces").select(years=(2010, 2019))
+    p = p.derive("u", "share", "population_urban", "population_total")
+    p = p.derive("g", "per_capita", "gdp", "population_total")
+    raw = pd.DataFrame({k: p.wide(i).drop(index=[NATIONAL_CODE], errors="ignore").stack()
+                        for k, i in (("urb", "u"), ("unemp", "unemployment_rate_urban_registered"),
+                                     ("gdp_pc", "g"))}).dropna()
+    z = (raw - raw.min()) / (raw.max() - raw.min())
+    z["unemp"] = 1 - z["unemp"]  # cost
+    zb = 1 + 99 * z
+    w = ur.entropy_weights(zb[["urb", "unemp"]].to_numpy(), normalization="none")
+    ww = res.tables["weights"].set_index("node").weight
+    assert ww[["urb", "unemp"]].to_numpy() == pytest.approx(w, rel=1e-12)
+    a = zb.urb ** w[0] * zb.unemp ** w[1]
+    total = a**0.5 * zb.gdp_pc**0.5  # root: equal weights over a and b
+    sc = res.tables["scores"].set_index(["region_code", "year"])
+    idx = pd.MultiIndex.from_tuples([(r, int(y)) for r, y in raw.index])
+    np.testing.assert_allclose(sc.loc[idx, "a"], a.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(sc.loc[idx, "total"], total.to_numpy(), rtol=1e-12)
+    assert len(sc) == len(raw) and sc.total.between(1, 100).all()
+    # the normalised table shows what was aggregated; coupling gets scores back in [0, 1]
+    assert res.tables["normalized"].value.between(1, 100).all()
+    c = res.tables["coupling"]
+    assert c.U_a.between(0, 1).all() and c.D.between(0, 1).all()
+    np.testing.assert_allclose(c.set_index(["region_code", "year"]).loc[idx, "U_a"],
+                               (a.to_numpy() - 1) / 99, rtol=1e-12)
+    assert any("bounds" in n for n in res.notes)
+
+
+def test_geometric_without_a_positive_range_says_how_to_fix_it():
+    with pytest.raises(DataError, match=r"'urb'.*bounds: \[1, 100\]"):
+        ur.run_index(ur.load_dataset("china_provinces"), spec(aggregation="geometric"))
+    with pytest.raises(DataError, match="unknown aggregation 'product'"):
+        ur.run_index(ur.load_dataset("china_provinces"), spec(aggregation="product"))
+    with pytest.raises(DataError, match="lo < hi"):
+        ur.run_index(ur.load_dataset("china_provinces"), spec(normalization={
+            "method": "minmax", "bounds": [100, 1]}))

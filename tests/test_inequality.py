@@ -198,6 +198,18 @@ def test_cv_williamson_palma_percentiles_by_hand():
     assert ur.weighted_quantile([1, 2, 3], 0.5, [1, 1, 8]) == 3
 
 
+def test_cv_with_a_mean_that_is_not_positive_raises():
+    """σ/μ is infinite for μ = 0 and negative for μ < 0: an error, not a number."""
+    for x in ([-1.0, 1.0], [-3.0, -1.0], [0.0, 0.0]):
+        with pytest.raises(DataError, match="positive mean"):
+            ur.coefficient_of_variation(x)
+    with pytest.raises(DataError, match="weighted mean is -0.5"):
+        ur.coefficient_of_variation([-1.0, 1.0], [3, 1])
+    with pytest.raises(DataError, match="positive mean"):
+        ur.williamson([-2.0, 1.0], [1, 1])
+    assert ur.coefficient_of_variation([1.0, 3.0], ddof=1) == pytest.approx(np.sqrt(2) / 2)
+
+
 # ----------------------------------------------------------------------------- over time
 def test_over_time_panel_and_bootstrap_is_seeded():
     p = ur.load_dataset("china_provinces").derive("gdp_pc", "per_capita", "gdp",

@@ -110,16 +110,37 @@ def _weights(method, M: np.ndarray, child_ids: list[str], node_id: str) -> np.nd
     raise ValueError(method)
 
 
-def _aggregate(kind: str, M: np.ndarray, w: np.ndarray) -> np.ndarray:
+AGGREGATIONS = ("weighted_sum", "geometric", "topsis", "grey_relational")
+
+
+def _aggregate(kind: str, M: np.ndarray, w: np.ndarray, child_ids: list[str]) -> np.ndarray:
     if kind == "weighted_sum":
         return weighted_sum(M, w)
     if kind == "geometric":
-        return weighted_geometric(M, w)
+        return weighted_geometric(M, w, names=child_ids)
     if kind == "topsis":
         return topsis(M, w, normalization="minmax") if M.shape[1] > 1 else M[:, 0]
     if kind == "grey_relational":
         return grey_relational(M, w, normalization=None)
     raise ValueError(f"unknown aggregation {kind!r}")
+
+
+def _bounds(fw: Framework) -> tuple[float, float] | None:
+    """``normalization: {bounds: [lo, hi]}``: the normalised [0, 1] values are mapped linearly
+    to [lo, hi] before weighting and aggregation (COINr's [1, 100] keeps geometric means and
+    logarithms away from exact zeros)."""
+    b = fw.normalization.get("bounds")
+    if b is None:
+        return None
+    try:
+        lo, hi = (float(v) for v in b)
+    except (TypeError, ValueError):
+        raise DataError(Issue(f"normalization bounds must be two numbers [lo, hi], not {b!r}",
+                              value=fw.id)) from None
+    if not (np.isfinite([lo, hi]).all() and lo < hi):
+        raise DataError(Issue(f"normalization bounds must satisfy lo < hi, not {b!r}",
+                              value=fw.id))
+    return lo, hi
 
 
 def run_index(panel: Panel, framework: str | Framework | dict, *, top_k: int = 3
@@ -130,6 +151,13 @@ def run_index(panel: Panel, framework: str | Framework | dict, *, top_k: int = 3
     indicators absent from the data or present for less than ``min_coverage`` of the
     region-years in the window are dropped and listed (``unavailable``), and their siblings'
     fixed weights renormalised. Nothing is imputed.
+
+    The framework's ``aggregation`` (``weighted_sum`` by default, ``geometric``, ``topsis`` or
+    ``grey_relational``) combines the children of every node. ``normalization: {bounds: [lo,
+    hi]}`` maps the normalised [0, 1] values to [lo, hi] before weighting and aggregation;
+    ``geometric`` needs it (min-max puts every indicator's minimum at exactly 0, which would
+    make the product 0), e.g. ``bounds: [1, 100]`` as COINr. Obstacle degrees always use the
+    [0, 1] values, and coupling uses the subsystem scores mapped back to [0, 1].
     """
     fw = framework if isinstance(framework, Framework) else load_framework(framework)
     res = IndexResult(fw)
@@ -197,6 +225,26 @@ def run_index(panel: Panel, framework: str | Framework | dict, *, top_k: int = 3
         for s in slices:
             Z[s] = normalize(X[s], directions, method, names=ids)
     aggregation = fw.spec.get("aggregation", "weighted_sum")
+    if aggregation not in AGGREGATIONS:
+        raise DataError(Issue(f"unknown aggregation {aggregation!r}; use one of "
+                              f"{', '.join(AGGREGATIONS)}", value=fw.id))
+    bounds = _bounds(fw)
+    # Z stays in [0, 1] for the obstacle degrees; Zagg (Z mapped to the declared bounds) is
+    # what is weighted and aggregated, and what the ``normalized`` table shows
+    Zagg = Z if bounds is None else bounds[0] + (bounds[1] - bounds[0]) * Z
+    if aggregation == "geometric" and (Zagg <= 0).any():
+        bad = np.asarray([lf.id for lf in leaves])[(Zagg <= 0).any(axis=0)]
+        raise DataError([Issue(
+            f"framework '{fw.id}': aggregation 'geometric' needs positive normalised values, "
+            f"but {method if mode != 'goalposts' else 'goalposts'} normalisation gives "
+            f"{'zeros' if bounds is None else 'values ≤ 0'} (a zero makes the whole product "
+            "zero); give the normalisation a positive range in the framework, e.g. "
+            "normalization: {method: minmax, mode: pooled, bounds: [1, 100]}", column=str(c))
+            for c in bad])
+    if bounds is not None:
+        res.notes.append(f"normalised values mapped to [{bounds[0]:g}, {bounds[1]:g}] before "
+                         "weighting and aggregation (normalization bounds); coupling uses "
+                         "the scores mapped back to [0, 1]")
     leaf_pos = {lf.id: j for j, lf in enumerate(leaves)}
     scores = {}
     global_w = np.zeros((len(slices), len(leaves)))
@@ -204,14 +252,15 @@ def run_index(panel: Panel, framework: str | Framework | dict, *, top_k: int = 3
 
     def evaluate(node: Node, s_idx: int, rows: np.ndarray) -> np.ndarray:
         if node.is_leaf:
-            return Z[rows, leaf_pos[node.id]]
+            return Zagg[rows, leaf_pos[node.id]]
         M = np.column_stack([evaluate(c, s_idx, rows) for c in node.children])
         w = _weights(node.weights, M, [c.id for c in node.children], node.id)
         for c, wc in zip(node.children, w, strict=True):
             weight_rows.append({"slice": s_idx, "node": c.id, "parent": node.id,
                                 "method": node.weights if isinstance(node.weights, str)
                                 else "fixed", "weight": float(wc)})
-        score = _aggregate(aggregation, M, w) if M.shape[1] > 1 else M[:, 0]
+        score = _aggregate(aggregation, M, w, [c.id for c in node.children]) \
+            if M.shape[1] > 1 else M[:, 0]
         scores.setdefault(node.id, np.full(Z.shape[0], np.nan))[rows] = score
         return score
 
@@ -250,7 +299,7 @@ def run_index(panel: Panel, framework: str | Framework | dict, *, top_k: int = 3
             sc[c.id] = scores[c.id]
     sc["rank"] = sc.groupby("year")["total"].rank(ascending=False, method="min").astype(int)
     res.tables["scores"] = sc.sort_values(["year", "rank"], ignore_index=True)
-    res.tables["normalized"] = pd.DataFrame(Z, columns=[lf.id for lf in leaves]).assign(
+    res.tables["normalized"] = pd.DataFrame(Zagg, columns=[lf.id for lf in leaves]).assign(
         region_code=unit_region, year=unit_year).melt(
         id_vars=["region_code", "year"], var_name="indicator", value_name="value")
     # coupling between top-level systems
@@ -258,6 +307,8 @@ def run_index(panel: Panel, framework: str | Framework | dict, *, top_k: int = 3
         systems = [s for s in fw.coupling["systems"] if s in scores]
         if len(systems) >= 2:
             U = np.column_stack([scores[s] for s in systems])
+            if bounds is not None:  # the coupling model needs subsystem scores in [0, 1]
+                U = (U - bounds[0]) / (bounds[1] - bounds[0])
             cc = coupling_coordination(U, alpha=fw.coupling.get("alpha"),
                                        form=fw.coupling.get("form", "standard"),
                                        systems=systems)
@@ -265,8 +316,8 @@ def run_index(panel: Panel, framework: str | Framework | dict, *, top_k: int = 3
             ct.insert(0, "region_code", unit_region)
             ct.insert(1, "region", [panel.region_label(c) for c in unit_region])
             ct.insert(2, "year", unit_year)
-            for s in systems:
-                ct[f"U_{s}"] = scores[s]
+            for j, s in enumerate(systems):
+                ct[f"U_{s}"] = U[:, j]
             ct["lagging_zh"] = ct.lagging.map(lambda s: node_names[s][0])
             ct["lagging_en"] = ct.lagging.map(lambda s: node_names[s][1])
             ct.insert(2, "region_en", [panel.region_label(c, "en") for c in unit_region])

@@ -28,15 +28,16 @@ def weighted_sum(Z, weights) -> np.ndarray:
     return np.einsum("...ij,...j->...i", A, w)
 
 
-def weighted_geometric(Z, weights, *, zeros: str = "error") -> np.ndarray:
+def weighted_geometric(Z, weights, *, zeros: str = "error", names=None) -> np.ndarray:
     r"""Weighted geometric mean G = Πⱼ zⱼ^{wⱼ} (partially compensatory).
 
     A zero makes the product zero whatever the other indicators: min-max normalisation
     produces exact zeros (COINr#47). ``zeros="error"`` (default) stops with the offending
     indicators; ``zeros="allow"`` returns 0 for those units. Prefer normalising to a
-    positive range, e.g. ``normalize(..., bounds=(1, 100))``.
+    positive range, e.g. ``normalize(..., bounds=(1, 100))``. ``names`` label the indicators
+    in errors.
     """
-    A, names = check_matrix(Z)
+    A, names = check_matrix(Z, names)
     w = _w(weights, A.shape[-1])
     if (A < 0).any():
         raise DataError("the geometric mean needs non-negative values")
@@ -63,39 +64,51 @@ def topsis(X, weights, directions=None, normalization: str = "vector", *,
     3. Ideal A⁺ⱼ = max vᵢⱼ for benefit and min for cost indicators; anti-ideal A⁻ the reverse.
     4. Dᵢ⁺ = ‖vᵢ − A⁺‖, Dᵢ⁻ = ‖vᵢ − A⁻‖ (Euclidean); closeness Cᵢ = Dᵢ⁻/(Dᵢ⁺ + Dᵢ⁻) ∈ [0, 1].
 
-    ``ideal``: ``per_slice`` takes the ideals within each slice (each year of a (years, units,
-    indicators) array); ``global`` takes them over all slices so that closeness is comparable
-    across years. Adding or removing units can reverse ranks (a property of the method).
+    ``ideal`` (for a (years, units, indicators) array; a 2-D matrix is one slice either way):
+
+    * ``per_slice`` (default): normalisation and ideals within each slice. A slice's scores
+      depend only on that slice's data, so they rank units within a year but do not compare
+      across years.
+    * ``global``: the normalisation (vector norms or min-max bounds) **and** the ideals are
+      pooled over all slices, exactly as one TOPSIS over every unit-year. Closeness is then on
+      one scale across years: equal values in two years give equal scores, and a unit's score
+      in year t depends on the other years' data, by design. Pooling only the ideals after a
+      per-year normalisation would not achieve this (each year would still be rescaled by its
+      own norms).
+
+    Adding or removing units (or years, with ``global``) can reverse ranks (a property of the
+    method).
     """
+    if ideal not in ("per_slice", "global"):
+        raise ValueError("ideal must be 'per_slice' or 'global'")
+    if normalization not in ("vector", "minmax"):
+        raise ValueError("normalization must be 'vector' or 'minmax'")
     A, names = check_matrix(X, names)
     k = A.shape[-1]
     d = directions_array(directions, k)
     w = _w(weights, k)
-    if normalization == "vector":
-        R = normalize(A, None, "vector", names=names)
+    method = normalization
+    # pooled mode: all slices' rows form one matrix for the normalisation, then back in shape
+    src = A.reshape(-1, k) if ideal == "global" else A
+    if method == "vector":
+        R = normalize(src, None, "vector", names=names).reshape(A.shape)
         dir_for_ideal = d
-    elif normalization == "minmax":
-        R = normalize(A, d, "minmax", names=names)
-        dir_for_ideal = np.ones(k)
     else:
-        raise ValueError("normalization must be 'vector' or 'minmax'")
+        R = normalize(src, d, "minmax", names=names).reshape(A.shape)
+        dir_for_ideal = np.ones(k)
     wb = w[..., None, :] if w.ndim > 1 else w
-    if normalization == "minmax" and ideal == "per_slice":
-        # min-max columns span exactly [0, 1] in every slice, so the weighted ideal is w and
-        # the anti-ideal 0: the distances need no search for them
+    if method == "minmax" and (ideal == "per_slice" or w.ndim == 1):
+        # min-max columns span exactly [0, 1] over the units the bounds came from (each slice,
+        # or all slices pooled), so with one weight vector per pool the weighted ideal is w
+        # and the anti-ideal 0: the distances need no search for them
         d_plus = np.sqrt(((wb * (1.0 - R)) ** 2).sum(axis=-1))
         d_minus = np.sqrt(((wb * R) ** 2).sum(axis=-1))
         with np.errstate(invalid="ignore"):
             c = d_minus / (d_plus + d_minus)
         return np.where(d_plus + d_minus > 0, c, 0.5)
     V = R * wb
-    if ideal == "per_slice":
-        vmax, vmin = V.max(axis=-2, keepdims=True), V.min(axis=-2, keepdims=True)
-    elif ideal == "global":
-        axes = tuple(range(V.ndim - 1))
-        vmax, vmin = V.max(axis=axes, keepdims=True), V.min(axis=axes, keepdims=True)
-    else:
-        raise ValueError("ideal must be 'per_slice' or 'global'")
+    axes = -2 if ideal == "per_slice" else tuple(range(V.ndim - 1))
+    vmax, vmin = V.max(axis=axes, keepdims=True), V.min(axis=axes, keepdims=True)
     best = np.where(dir_for_ideal > 0, vmax, vmin)
     worst = np.where(dir_for_ideal > 0, vmin, vmax)
     d_plus = np.sqrt(((V - best) ** 2).sum(axis=-1))

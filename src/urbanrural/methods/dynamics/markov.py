@@ -11,8 +11,8 @@ import pandas as pd
 from ...data.errors import DataError
 from ..spatial.weights import as_sparse_weights
 
-__all__ = ["MarkovResult", "SpatialMarkovResult", "markov", "spatial_markov", "quantile_classes",
-           "markov_time_homogeneity"]
+__all__ = ["MarkovClasses", "MarkovResult", "SpatialMarkovResult", "markov_classes", "markov",
+           "spatial_markov", "quantile_classes", "markov_time_homogeneity"]
 
 
 def _matrix(Y) -> tuple[np.ndarray, list, list]:
@@ -24,25 +24,155 @@ def _matrix(Y) -> tuple[np.ndarray, list, list]:
     return A, list(range(A.shape[0])), list(range(A.shape[1]))
 
 
-def _quantile_bins(v: np.ndarray, k: int) -> np.ndarray:
-    """mapclassify's Quantiles bins: upper bounds at the k-quantiles (ties merge classes)."""
-    p = np.linspace(100.0 / k, 100.0, k)
-    return np.unique(np.percentile(v, p))
+def _require_complete(A: np.ndarray) -> None:
+    if not np.isfinite(A).all():
+        raise DataError("Markov chains need every region in every year (missing values "
+                        "found); select a balanced panel first")
+
+
+def _relative(A: np.ndarray) -> np.ndarray:
+    mean = A.mean(axis=0, keepdims=True)
+    if (mean <= 0).any():
+        bad = np.flatnonzero(mean.ravel() <= 0).tolist()
+        raise DataError(f"values relative to the yearly mean need a positive mean; the mean is "
+                        f"zero or negative in period(s) {bad}: use relative=False")
+    return A / mean
+
+
+def _values(Y, relative: bool) -> np.ndarray:
+    A, _, _ = _matrix(Y)
+    _require_complete(A)
+    return _relative(A) if relative else A
+
+
+def _inner_quantiles(v: np.ndarray, k: int, axis=None) -> np.ndarray:
+    """The k − 1 inner k-quantiles (numpy's linear interpolation, as mapclassify)."""
+    return np.percentile(v, np.linspace(100.0 / k, 100.0, k)[:-1], axis=axis)
+
+
+@dataclass(frozen=True)
+class MarkovClasses:
+    """One definition of Markov value classes, computed once and shared by the classical and
+    the spatial chain (and the time-homogeneity test) so that their matrices compare.
+
+    Attributes
+    ----------
+    k : number of classes.
+    cutoffs : upper bounds of classes 1 … k − 1 (class k is open above): shape (k − 1,) when
+        ``pooled``, (periods, k − 1) when the bounds are recomputed in every period. A value
+        equal to a bound belongs to the lower class (mapclassify's convention).
+    pooled : one set of bounds for all periods (giddy ``fixed=True``) or one per period.
+    relative : values are divided by their period's cross-regional mean before classifying
+        (relative income, Quah 1993).
+    rule : how the bounds were obtained (``"quantiles"`` or ``"given"``).
+    """
+
+    k: int
+    cutoffs: np.ndarray
+    pooled: bool
+    relative: bool
+    rule: str = "quantiles"
+
+    def __post_init__(self):
+        c = np.asarray(self.cutoffs, dtype=float)
+        if c.shape[-1] != self.k - 1 or c.ndim != (1 if self.pooled else 2):
+            raise DataError(f"{self.k} classes need {self.k - 1} cut points "
+                            f"{'' if self.pooled else 'per period '}(got shape {c.shape})")
+        if (np.diff(c, axis=-1) < 0).any():
+            raise DataError("Markov class cut points must be non-decreasing")
+        object.__setattr__(self, "cutoffs", c)
+
+    def values(self, Y) -> np.ndarray:
+        """The values that are classified: ``Y`` itself, or ``Y`` / yearly mean."""
+        return _values(Y, self.relative)
+
+    def classify(self, A: np.ndarray) -> np.ndarray:
+        """Class (0 … k − 1) of every cell of already-transformed values ``A``."""
+        if self.pooled:
+            return np.searchsorted(self.cutoffs, A, side="left")
+        if A.shape[1] != self.cutoffs.shape[0]:
+            raise DataError(f"per-period cut points for {self.cutoffs.shape[0]} periods, data "
+                            f"have {A.shape[1]}")
+        # one vectorised comparison against each period's bounds: class = bounds below value
+        return (A.T[:, :, None] > self.cutoffs[:, None, :]).sum(axis=-1).T
+
+    def assign(self, Y) -> np.ndarray:
+        """Class of every region and period of raw values ``Y`` (regions × periods)."""
+        return self.classify(self.values(Y))
+
+    @property
+    def description(self) -> str:
+        what = "value / yearly mean" if self.relative else "value"
+        how = "pooled over all years" if self.pooled else "recomputed every year"
+        rule = f"{self.k} quantile classes" if self.rule == "quantiles" else \
+            f"{self.k} classes with given cut points"
+        return f"{rule} of {what}, {how}"
+
+    def to_frame(self, periods=None) -> pd.DataFrame:
+        """Lower and upper bound of every class (per period when not pooled)."""
+        c = np.atleast_2d(self.cutoffs)
+        lo = np.column_stack([np.full(c.shape[0], -np.inf), c])
+        hi = np.column_stack([c, np.full(c.shape[0], np.inf)])
+        per = np.arange(c.shape[0]) if periods is None else np.asarray(periods)
+        out = pd.DataFrame({"class": np.tile(np.arange(1, self.k + 1), c.shape[0]),
+                            "lower": lo.ravel(), "upper": hi.ravel()})
+        if not self.pooled:
+            out.insert(0, "period", np.repeat(per, self.k))
+        out["relative"] = self.relative
+        out["pooled"] = self.pooled
+        return out
+
+
+def markov_classes(Y, k: int = 5, *, pooled: bool = True, relative: bool = True,
+                   cutoffs=None) -> MarkovClasses:
+    """Compute the class definition once, for :func:`markov` and :func:`spatial_markov`.
+
+    Parameters
+    ----------
+    Y : regions × periods values (DataFrame or array), complete.
+    k : number of classes (4 or 5 in most studies).
+    pooled : quantiles of all periods pooled (default; giddy ``fixed=True``), or quantiles
+        recomputed in every period (each period then has about n/k regions per class).
+    relative : classify value / period mean (default) or the raw values.
+    cutoffs : the k − 1 upper bounds to use instead of quantiles (pooled).
+
+    Notes
+    -----
+    Quantiles use numpy's linear interpolation (as mapclassify's ``Quantiles``). When ties make
+    two quantiles equal, the class between them is empty and kept visible: class j always means
+    the j-th quantile group. mapclassify instead merges such classes and renumbers the rest;
+    the two agree whenever the cut points are distinct.
+    """
+    if cutoffs is not None:
+        c = np.asarray(cutoffs, dtype=float).ravel()
+        return MarkovClasses(c.shape[0] + 1, c, True, relative, rule="given")
+    if k < 2:
+        raise DataError("Markov chains need at least two classes")
+    A = _values(Y, relative)
+    cut = _inner_quantiles(A.ravel(), k) if pooled else _inner_quantiles(A, k, axis=0).T
+    return MarkovClasses(k, cut, pooled, relative)
 
 
 def quantile_classes(Y: np.ndarray, k: int, fixed: bool) -> tuple[np.ndarray, np.ndarray | None]:
     """Class of each cell: quantiles pooled over all years (``fixed=True``) or computed year by
-    year (``fixed=False``). Class i holds values ≤ its upper bound."""
-    if not np.isfinite(Y).all():
-        raise DataError("Markov chains need every region in every year (missing values "
-                        "found); select a balanced panel first")
-    if fixed:
-        bins = _quantile_bins(Y.ravel(), k)
-        return np.searchsorted(bins, Y, side="left"), bins
-    out = np.empty(Y.shape, dtype=np.int64)
-    for t in range(Y.shape[1]):  # one quantile search per year
-        out[:, t] = np.searchsorted(_quantile_bins(Y[:, t], k), Y[:, t], side="left")
-    return out, None
+    year (``fixed=False``), of the values as given. Returns the class ids and the pooled cut
+    points (``None`` per year; see :func:`markov_classes` for the full definition)."""
+    c = markov_classes(Y, k, pooled=fixed, relative=False)
+    return c.assign(Y), (c.cutoffs if fixed else None)
+
+
+def _resolve(Y, classes, k, fixed, relative, default_k=5) -> MarkovClasses:
+    if classes is not None:
+        given = {"k": (k, classes.k), "fixed": (fixed, classes.pooled),
+                 "relative": (relative, classes.relative)}
+        clash = [f"{n}={a!r}" for n, (a, b) in given.items() if a is not None and a != b]
+        if clash:
+            raise ValueError(f"{', '.join(clash)} contradicts the class definition passed as "
+                             f"classes= ({classes.description}); pass one or the other")
+        return classes
+    return markov_classes(Y, default_k if k is None else k,
+                          pooled=True if fixed is None else bool(fixed),
+                          relative=True if relative is None else bool(relative))
 
 
 def _probabilities(T: np.ndarray) -> np.ndarray:
@@ -75,7 +205,8 @@ def _ergodic(P: np.ndarray):
 @dataclass(frozen=True)
 class MarkovResult:
     """Transition counts, probabilities P (NaN rows = classes never observed), steady state,
-    mean first passage times, sojourn times (1/(1 − pᵢᵢ)), class ids and cut-offs."""
+    mean first passage times, sojourn times (1/(1 − pᵢᵢ)), class ids, and the class
+    definition used (``classes``; ``cutoffs``, ``fixed`` and ``relative`` repeat it)."""
 
     transitions: np.ndarray
     P: np.ndarray
@@ -83,46 +214,57 @@ class MarkovResult:
     mean_first_passage: np.ndarray
     sojourn: np.ndarray
     class_ids: np.ndarray
-    cutoffs: np.ndarray | None
+    cutoffs: np.ndarray
     k: int
     fixed: bool
     relative: bool
     step: int
+    classes: MarkovClasses
 
     def to_frame(self) -> pd.DataFrame:
-        k = self.k
-        rows = [{"from_class": i + 1, "to_class": j + 1, "count": int(self.transitions[i, j]),
-                 "probability": self.P[i, j]} for i in range(k) for j in range(k)]
-        return pd.DataFrame(rows)
+        i, j = np.divmod(np.arange(self.k * self.k), self.k)
+        return pd.DataFrame({"from_class": i + 1, "to_class": j + 1,
+                             "count": self.transitions.ravel().astype(int),
+                             "probability": self.P.ravel()})
 
 
-def markov(Y, k: int = 5, fixed: bool = False, *, relative: bool = True, step: int = 1
-           ) -> MarkovResult:
+def _counts(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
+    return np.bincount(a * k + b, minlength=k * k).reshape(k, k).astype(float)
+
+
+def markov(Y, k: int | None = None, fixed: bool | None = None, *, relative: bool | None = None,
+           step: int = 1, classes: MarkovClasses | None = None) -> MarkovResult:
     """Classical Markov chain of regions × years values.
 
-    ``relative=True`` divides each year by its cross-regional mean first (standard in
-    convergence-club studies; Quah 1993). Classes are the k quantiles of each year
-    (``fixed=False``, default) or of all years pooled (``fixed=True``, giddy's default).
-    Transitions are counted from year t to t + ``step``.
+    Parameters
+    ----------
+    Y : regions × years values (complete).
+    k, fixed, relative : build the classes here: ``k`` quantile classes (default 5) of the
+        values divided by each year's cross-regional mean (``relative``, default True; Quah
+        1993), pooled over all years (``fixed``, default True, giddy's default) or recomputed
+        every year (``fixed=False``).
+    step : transitions are counted from year t to t + ``step``.
+    classes : a :class:`MarkovClasses` from :func:`markov_classes`, to share one definition
+        with :func:`spatial_markov`; then leave ``k``, ``fixed`` and ``relative`` unset.
     """
     A, _, _ = _matrix(Y)
-    if relative:
-        A = A / A.mean(axis=0, keepdims=True)
-    ids, cut = quantile_classes(A, k, fixed)
-    kk = int(ids.max()) + 1 if cut is None else len(cut)
-    a, b = ids[:, :-step].ravel(), ids[:, step:].ravel()
-    T = np.bincount(a * kk + b, minlength=kk * kk).reshape(kk, kk).astype(float)
+    c = _resolve(A, classes, k, fixed, relative)
+    ids = c.assign(A)
+    if not 1 <= step < A.shape[1]:
+        raise DataError(f"step must be between 1 and {A.shape[1] - 1} (the number of years − 1)")
+    T = _counts(ids[:, :-step].ravel(), ids[:, step:].ravel(), c.k)
     P = _probabilities(T)
     ss, fp, soj = _ergodic(P)
-    return MarkovResult(T, P, ss, fp, soj, ids, cut, kk, fixed, relative, step)
+    return MarkovResult(T, P, ss, fp, soj, ids, c.cutoffs, c.k, c.pooled, c.relative, step, c)
 
 
 @dataclass(frozen=True)
 class SpatialMarkovResult:
     """Transition counts ``T`` and probabilities ``P`` conditioned on the class of the spatial
-    lag (m × k × k), the global chain ``p``, steady states per lag class, and the
-    Bickenbach–Bode homogeneity tests (Q and LR, degrees of freedom ignoring empty rows, via
-    giddy)."""
+    lag (m × k × k), the global chain ``p`` (its counts ``transitions`` equal the classical
+    chain's with the same ``classes``), steady states per lag class, the Bickenbach–Bode
+    homogeneity tests (Q and LR, degrees of freedom ignoring empty rows, via giddy), and the
+    class definitions of the values (``classes``) and of the spatial lag (``lag_classes``)."""
 
     T: np.ndarray
     P: np.ndarray
@@ -136,6 +278,8 @@ class SpatialMarkovResult:
     LR: float
     LR_p_value: float
     dof: int
+    classes: MarkovClasses
+    lag_classes: MarkovClasses
 
     def to_frame(self) -> pd.DataFrame:
         m, k, _ = self.T.shape
@@ -145,25 +289,40 @@ class SpatialMarkovResult:
                              "probability": self.P.ravel()})
 
 
-def spatial_markov(Y, W, k: int = 5, m: int | None = None, fixed: bool = True, *,
-                   relative: bool = True, transform: str = "r") -> SpatialMarkovResult:
-    """Spatial Markov chain (Rey 2001): transitions conditioned on the quantile class of each
-    region's spatial lag in the starting year. Same classes and counts as
-    ``giddy.markov.Spatial_Markov`` with the same ``fixed`` choice."""
+def spatial_markov(Y, W, k: int | None = None, m: int | None = None, fixed: bool | None = None,
+                   *, relative: bool | None = None, transform: str = "r",
+                   classes: MarkovClasses | None = None,
+                   lag_classes: MarkovClasses | None = None) -> SpatialMarkovResult:
+    """Spatial Markov chain (Rey 2001): transitions conditioned on the class of each region's
+    spatial lag in the starting year.
+
+    The value classes come from ``classes`` (a :class:`MarkovClasses`, the same object given
+    to :func:`markov` so that both chains use the same bounds) or are built from ``k``,
+    ``fixed`` and ``relative`` with :func:`markov_classes`' defaults (5 pooled quantile classes
+    of value / yearly mean). The lag is computed from the classified values (relative ones if
+    ``relative``); its classes are ``lag_classes`` or ``m`` (default: as many as the value
+    classes) quantiles of the lag, pooled or per year as the value classes. Same classes and
+    counts as ``giddy.markov.Spatial_Markov`` with the same ``fixed`` choice (giddy's
+    ``cutoffs=`` and ``lag_cutoffs=`` correspond to given cut points).
+    """
     from giddy.markov import homogeneity
 
     A, _, _ = _matrix(Y)
-    if relative:
-        A = A / A.mean(axis=0, keepdims=True)
-    m = k if m is None else m
+    c = _resolve(A, classes, k, fixed, relative)
+    X = c.values(A)
+    ids = c.classify(X)
     Wt = as_sparse_weights(W, A.shape[0], transform)
-    ids, cut = quantile_classes(A, k, fixed)
-    kk = len(cut) if cut is not None else int(ids.max()) + 1
-    lag = np.asarray(Wt @ A)
-    lids, lcut = quantile_classes(lag, m, fixed)
-    mm = len(lcut) if lcut is not None else int(lids.max()) + 1
-    a, b, c = ids[:, :-1].ravel(), ids[:, 1:].ravel(), lids[:, :-1].ravel()
-    T = np.bincount((c * kk + a) * kk + b, minlength=mm * kk * kk).reshape(mm, kk, kk)
+    lag = np.asarray(Wt @ X)
+    if lag_classes is None:
+        lc = markov_classes(lag, c.k if m is None else m, pooled=c.pooled, relative=False)
+    elif m is not None and m != lag_classes.k:
+        raise ValueError(f"m={m} contradicts lag_classes ({lag_classes.k} classes)")
+    else:
+        lc = lag_classes
+    lids = lc.assign(lag)
+    kk, mm = c.k, lc.k
+    a, b, g = ids[:, :-1].ravel(), ids[:, 1:].ravel(), lids[:, :-1].ravel()
+    T = np.bincount((g * kk + a) * kk + b, minlength=mm * kk * kk).reshape(mm, kk, kk)
     T = T.astype(float)
     P = _probabilities(T)
     glob = T.sum(axis=0)
@@ -171,28 +330,26 @@ def spatial_markov(Y, W, k: int = 5, m: int | None = None, fixed: bool = True, *
     h = homogeneity(T, regime_names=[f"lag {i + 1}" for i in range(mm)])
     return SpatialMarkovResult(T, P, _probabilities(glob), glob, S, ids, lids, float(h.Q),
                                float(h.Q_p_value), float(h.LR), float(h.LR_p_value),
-                               int(h.dof))
+                               int(h.dof), c, lc)
 
 
-def markov_time_homogeneity(Y, split: int, k: int = 5, fixed: bool = True, *,
-                            relative: bool = True) -> dict:
+def markov_time_homogeneity(Y, split: int, k: int | None = None, fixed: bool | None = None, *,
+                            relative: bool | None = None,
+                            classes: MarkovClasses | None = None) -> dict:
     """Is the chain the same before and after column ``split``? Bickenbach & Bode (2003) Q and
     LR tests on the two periods' transition counts (via giddy; degrees of freedom ignore
-    empty rows). Classes are computed once over the whole panel so the periods compare."""
+    empty rows). Classes are defined once over the whole panel (``classes``, or built as in
+    :func:`markov`) so the periods compare."""
     from giddy.markov import homogeneity
 
     A, _, _ = _matrix(Y)
-    if relative:
-        A = A / A.mean(axis=0, keepdims=True)
-    ids, cut = quantile_classes(A, k, fixed)
-    kk = len(cut) if cut is not None else int(ids.max()) + 1
+    c = _resolve(A, classes, k, fixed, relative)
+    ids = c.assign(A)
     if not 1 <= split < A.shape[1] - 1:
         raise DataError("split must leave at least one transition in each period")
-    mats = []
-    for part in (ids[:, : split + 1], ids[:, split:]):
-        a, b = part[:, :-1].ravel(), part[:, 1:].ravel()
-        mats.append(np.bincount(a * kk + b, minlength=kk * kk).reshape(kk, kk).astype(float))
+    mats = [_counts(part[:, :-1].ravel(), part[:, 1:].ravel(), c.k)
+            for part in (ids[:, : split + 1], ids[:, split:])]
     h = homogeneity(np.array(mats), regime_names=["before", "after"])
     return {"Q": float(h.Q), "Q_p_value": float(h.Q_p_value), "LR": float(h.LR),
             "LR_p_value": float(h.LR_p_value), "dof": int(h.dof),
-            "transitions_before": mats[0], "transitions_after": mats[1]}
+            "transitions_before": mats[0], "transitions_after": mats[1], "classes": c}

@@ -79,6 +79,11 @@ def dagum_from_sums(labels: list, W: np.ndarray, S: np.ndarray, E: np.ndarray) -
     diagonal). Shared by the in-memory and the Dask paths so that both give the same numbers.
     """
     k = len(labels)
+    W, S, E = (np.asarray(a, dtype=float) for a in (W, S, E))
+    empty = ~(W > 0)
+    if empty.any():
+        raise DataError([Issue("group has no units (or only zero weights): its shares are "
+                               "undefined", value=str(labels[j])) for j in np.flatnonzero(empty)])
     Wt, St = W.sum(), S.sum()
     mu = St / Wt
     if mu <= 0:
@@ -86,8 +91,11 @@ def dagum_from_sums(labels: list, W: np.ndarray, S: np.ndarray, E: np.ndarray) -
     mu_g = S / W
     p, s = W / Wt, S / St
     mean_abs = E / np.outer(W, W)  # E|Y_j − Y_h|
-    G_jj = np.diag(mean_abs) / (2.0 * mu_g)
-    G_jh = mean_abs / np.add.outer(mu_g, mu_g)
+    # a group of zeros has no inequality: Gjj = 0 by the limit (0 differences over a zero
+    # mean), and so has the pair of two such groups; 0/0 must not become NaN
+    with np.errstate(divide="ignore", invalid="ignore"):
+        G_jj = np.where(np.diag(mean_abs) > 0, np.diag(mean_abs) / (2.0 * mu_g), 0.0)
+        G_jh = np.where(mean_abs > 0, mean_abs / np.add.outer(mu_g, mu_g), 0.0)
     np.fill_diagonal(G_jh, G_jj)
     # identities (METHODS_GUIDE): d_jh + p_jh = E|Y_j − Y_h|, d_jh − p_jh = μ_j − μ_h
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -100,9 +108,7 @@ def dagum_from_sums(labels: list, W: np.ndarray, S: np.ndarray, E: np.ndarray) -
     G_nb = float(np.sum((G_jh * weight * D_abs)[iu]))
     G_t = float(np.sum((G_jh * weight * (1.0 - D_abs))[iu]))
     total = float(E.sum() / (2.0 * Wt**2 * mu))
-    if abs(G_w + G_nb + G_t - total) > 1e-10 * max(1.0, total):
-        raise ArithmeticError(f"Dagum decomposition does not add up: {G_w} + {G_nb} + {G_t} "
-                              f"!= {total}")
+    _check_identity(total, G_w, G_nb, G_t)
     idx = pd.Index(labels, name="group")
     return DagumResult(
         total=total, within=G_w, net_between=G_nb, transvariation=G_t,
@@ -112,6 +118,16 @@ def dagum_from_sums(labels: list, W: np.ndarray, S: np.ndarray, E: np.ndarray) -
         groups=pd.DataFrame({"weight": W, "population_share": p, "value_share": s,
                              "mean": mu_g}, index=idx),
     )
+
+
+def _check_identity(total: float, G_w: float, G_nb: float, G_t: float) -> None:
+    """G = Gw + Gnb + Gt, every term finite: a NaN compares False with everything, so a check
+    written as ``abs(a − b) > tol`` would let it through."""
+    parts = np.array([total, G_w, G_nb, G_t])
+    if not np.isfinite(parts).all() or \
+            not abs(G_w + G_nb + G_t - total) <= 1e-10 * max(1.0, abs(total)):
+        raise ArithmeticError(f"Dagum decomposition does not add up or is not finite: "
+                              f"{G_w} + {G_nb} + {G_t} != {total}")
 
 
 def dagum_gini(x, groups, weights=None) -> DagumResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...data.errors import DataError, Issue
 from ._core import as_values, as_weights, require_nonnegative, sorted_with_weights
 from .gini import lorenz
 
@@ -18,15 +19,24 @@ def coefficient_of_variation(x, weights=None, *, ddof: int = 0) -> float:
     .. math:: CV = \frac{1}{\mu}\sqrt{\frac{1}{W}\sum_i w_i (x_i - \mu)^2}
 
     ``ddof=1`` gives the unweighted sample version (n − 1 in the denominator).
+
+    Raises
+    ------
+    DataError
+        when the (weighted) mean is zero or negative: σ/μ is then infinite or has the wrong
+        sign, and means nothing as a relative dispersion.
     """
     x = as_values(x)
     w = as_weights(weights, x.shape[0])
-    if w is None:
-        mu = x.mean()
-        return float(x.std(ddof=ddof) / mu)
-    if ddof:
+    if w is not None and ddof:
         raise ValueError("ddof applies to unweighted data only")
-    mu = np.dot(w, x) / w.sum()
+    mu = x.mean() if w is None else np.dot(w, x) / w.sum()
+    if not mu > 0:
+        raise DataError(Issue(f"the coefficient of variation needs a positive mean; the "
+                              f"{'weighted ' if w is not None else ''}mean is {mu:.6g} "
+                              "(σ/μ would be infinite or negative)"))
+    if w is None:
+        return float(x.std(ddof=ddof) / mu)
     return float(np.sqrt(np.dot(w, (x - mu) ** 2) / w.sum()) / mu)
 
 

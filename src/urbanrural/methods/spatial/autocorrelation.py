@@ -1,6 +1,7 @@
 """Global Moran's I and Geary's C with analytical and permutation inference, and local Moran
-(LISA) clusters with an optional false-discovery-rate correction. Same statistics as PySAL's
-``esda`` (tested against it); permutations are vectorised and seeded."""
+(LISA) clusters: false-discovery-rate corrected by default, untested regions marked as such.
+Same statistics as PySAL's ``esda`` (tested against it); permutations are vectorised and
+seeded."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from ...data.errors import DataError
 from .weights import as_sparse_weights
 
 __all__ = ["MoranResult", "GearyResult", "LocalMoranResult", "morans_i", "gearys_c",
-           "local_morans", "fdr_threshold"]
+           "local_morans", "fdr_threshold", "SIGNIFICANCE"]
 
 
 def _y(y) -> np.ndarray:
@@ -139,61 +140,150 @@ def gearys_c(y, W, permutations: int = 999, seed: int | None = None,
     return GearyResult(C, 1.0, float(VC), float(zn), float(pn), p_sim, permutations)
 
 
-def fdr_threshold(p: np.ndarray, alpha: float = 0.05) -> float:
-    """Benjamini–Hochberg: the largest p(k) with p(k) ≤ kα/n (0 when none)."""
-    ps = np.sort(np.asarray(p, float))
+def fdr_threshold(p, alpha: float = 0.05) -> float:
+    """Benjamini–Hochberg criterion in esda's ``fdr`` convention: kα/n for the largest k whose
+    k-th smallest p-value is below kα/n; a test is significant when p < criterion. When no
+    p-value passes, the Bonferroni bound α/n is returned (nothing is then below it either)."""
+    ps = np.sort(np.asarray(p, float).ravel())
     n = ps.shape[0]
-    ok = ps <= alpha * np.arange(1, n + 1) / n
-    return float(ps[np.flatnonzero(ok)[-1]]) if ok.any() else 0.0
+    if n == 0:
+        raise DataError("no p-values to correct")
+    crit = alpha * np.arange(1, n + 1) / n
+    ok = np.flatnonzero(ps < crit)
+    return float(crit[ok[-1]]) if ok.size else alpha / n
 
+
+SIGNIFICANCE = ("fdr", "bonferroni", "two_sided", "one_sided")
 
 QUADRANTS = {1: ("高-高", "High-High"), 2: ("低-高", "Low-High"), 3: ("低-低", "Low-Low"),
-             4: ("高-低", "High-Low"), 0: ("不显著", "Not significant")}
+             4: ("高-低", "High-Low"), 0: ("不显著", "Not significant"),
+             -1: ("无数据（未检验）", "No data (untested)")}
+
+_METHOD_TEXT = {
+    "fdr": ("伪p值经Benjamini–Hochberg错误发现率校正", "pseudo p-values corrected for the false "
+            "discovery rate (Benjamini–Hochberg)"),
+    "bonferroni": ("伪p值经Bonferroni校正", "pseudo p-values with the Bonferroni correction"),
+    "two_sided": ("双侧置换伪p值，未作多重检验校正", "two-sided permutation pseudo p-values, "
+                  "no multiple-testing correction"),
+    "one_sided": ("单侧（折叠）置换伪p值，未作多重检验校正", "one-sided (folded) permutation pseudo "
+                  "p-values, no multiple-testing correction"),
+}
 
 
 @dataclass(frozen=True)
 class LocalMoranResult:
     """Local Moran's Iᵢ (Anselin 1995) with quadrant q (1 HH, 2 LH, 3 LL, 4 HL), conditional
-    permutation p-values and the cluster label at ``alpha`` (FDR-corrected if asked)."""
+    permutation p-values, and the cluster of every region under the significance rule used.
+
+    Attributes
+    ----------
+    Is, q : local statistic and quadrant (NaN and 0 for regions that were not tested).
+    p_sim : folded one-sided pseudo p-value, (min(larger, P − larger) + 1)/(P + 1) (esda's
+        ``p_sim``); NaN when untested.
+    p_two_sided : two-sided pseudo p-value min(1, 2·p_sim).
+    tested : the region had a value, at least one neighbour with a value, and permutations
+        were run. An untested region is "no data", never "not significant".
+    untested_reason : why a region was not tested ("" when tested).
+    significant : tested and significant under ``significance`` at ``alpha``.
+    cluster : q where significant, 0 where tested but not significant, −1 where untested.
+    significance : ``fdr``, ``bonferroni``, ``two_sided`` or ``one_sided`` (see
+        :func:`local_morans`).
+    p_threshold : the cut-off actually applied (the FDR criterion, α/n, or ``alpha``).
+    """
 
     Is: np.ndarray
     q: np.ndarray
     p_sim: np.ndarray
+    p_two_sided: np.ndarray
+    tested: np.ndarray
+    untested_reason: np.ndarray
     significant: np.ndarray
     cluster: np.ndarray
     alpha: float
-    fdr: bool
+    significance: str
+    p_threshold: float
+    permutations: int
+
+    @property
+    def fdr(self) -> bool:
+        return self.significance == "fdr"
+
+    @property
+    def n_tested(self) -> int:
+        return int(self.tested.sum())
+
+    def method(self, lang: str = "en") -> str:
+        """One sentence naming the significance rule, to print on the cluster map."""
+        zh, en = _METHOD_TEXT[self.significance]
+        rule = f"p < {self.p_threshold:.4g}" if self.fdr else f"p ≤ {self.p_threshold:.4g}"
+        if lang == "zh":
+            return (f"{zh}，α = {self.alpha:g}（{rule}），{self.permutations}次条件置换，"
+                    f"{self.n_tested}个地区参与检验")
+        return (f"{en}, α = {self.alpha:g} ({rule}); {self.permutations} conditional "
+                f"permutations; {self.n_tested} regions tested")
 
     def to_frame(self, ids=None) -> pd.DataFrame:
-        lab = np.where(self.significant, self.q, 0)
         return pd.DataFrame({"I": self.Is, "q": self.q, "p_sim": self.p_sim,
-                             "significant": self.significant,
-                             "cluster_zh": [QUADRANTS[c][0] for c in lab],
-                             "cluster_en": [QUADRANTS[c][1] for c in lab]}, index=ids)
+                             "p_two_sided": self.p_two_sided, "tested": self.tested,
+                             "untested_reason": self.untested_reason,
+                             "significant": self.significant, "cluster": self.cluster,
+                             "cluster_zh": [QUADRANTS[c][0] for c in self.cluster],
+                             "cluster_en": [QUADRANTS[c][1] for c in self.cluster],
+                             "significance": self.significance, "alpha": self.alpha,
+                             "p_threshold": self.p_threshold,
+                             "method_zh": self.method("zh"), "method_en": self.method("en")},
+                            index=ids)
 
 
 def local_morans(y, W, permutations: int = 999, seed: int | None = None, transform: str = "r",
-                 alpha: float = 0.05, fdr: bool = False) -> LocalMoranResult:
+                 alpha: float = 0.05, *, significance: str = "fdr") -> LocalMoranResult:
     r"""Local Moran: Iᵢ = (n − 1) zᵢ Σⱼ wᵢⱼ zⱼ / Σⱼ zⱼ² with z standardised (as esda).
 
     Conditional randomisation: for each region its value is held and its neighbours are drawn
     at random from the other n − 1 values, ``permutations`` times (vectorised, seeded); the
-    folded pseudo p-value is (larger + 1)/(permutations + 1). ``fdr=True`` applies the
-    Benjamini–Hochberg threshold instead of ``alpha``.
+    folded pseudo p-value is (larger + 1)/(permutations + 1).
+
+    Parameters
+    ----------
+    y : one value per row of ``W``. Missing values (NaN) are allowed: those regions are left
+        out (the weights are restricted to the regions with a value before the
+        ``transform``) and reported as untested, not as "not significant".
+    significance :
+        ``fdr`` (default) — Benjamini–Hochberg false-discovery-rate control over the tested
+        regions at ``alpha``, in esda's convention: significant when p_sim < ``fdr(p_sim,
+        alpha)`` (:func:`fdr_threshold`). Testing every region at α without a correction
+        flags about α·n regions by chance alone.
+        ``bonferroni`` — p_sim ≤ ``alpha`` / (number of tested regions).
+        ``two_sided`` — min(1, 2·p_sim) ≤ ``alpha``, no correction.
+        ``one_sided`` — p_sim ≤ ``alpha``, no correction (the habit of most papers; kept as an
+        option).
+
+    Regions without a neighbour among the regions with data are not tested (their lag is
+    empty), nor is any region when ``permutations=0``.
     """
-    v = _y(y)
-    Wt = as_sparse_weights(W, v.shape[0], transform).tocsr()
+    if significance not in SIGNIFICANCE:
+        raise ValueError(f"significance must be one of {SIGNIFICANCE}")
+    v_all = np.asarray(y, dtype=float).ravel()
+    n_all = v_all.shape[0]
+    has_value = np.isfinite(v_all)
+    keep = np.flatnonzero(has_value)
+    if keep.size < 3:
+        raise DataError(f"local Moran needs at least 3 regions with a value ({keep.size} have)")
+    # restrict the weights to the regions with a value, then standardise their rows
+    B = as_sparse_weights(W, n_all, "b")[keep][:, keep]
+    Wt = as_sparse_weights(B, keep.size, transform)
+    v = _y(v_all[keep])
     n = v.shape[0]
     z = (v - v.mean()) / v.std()
     den = float(z @ z)
     lag = Wt @ z
     Is = (n - 1) * z * lag / den
     q = np.where(z > 0, np.where(lag > 0, 1, 4), np.where(lag > 0, 2, 3))
+    card = np.diff(Wt.indptr)
     p = np.full(n, np.nan)
     if permutations:
         rng = np.random.default_rng(seed)
-        card = np.diff(Wt.indptr)
-        kmax = int(card.max()) if n else 0
+        kmax = int(card.max())
         larger = np.zeros(n)
         if kmax:
             # one table of random draws without replacement from the n − 1 other regions is
@@ -210,6 +300,32 @@ def local_morans(y, W, permutations: int = 999, seed: int | None = None, transfo
                 larger[ii] = np.minimum(above, permutations - above)
         p = (larger + 1.0) / (permutations + 1.0)
         p[card == 0] = np.nan
-    thr = fdr_threshold(p[np.isfinite(p)], alpha) if fdr else alpha
-    sig = np.isfinite(p) & (p <= thr)
-    return LocalMoranResult(Is, q, p, sig, np.where(sig, q, 0), alpha, fdr)
+    tested_k = np.isfinite(p)
+    p_two = np.minimum(1.0, 2.0 * p)
+    if significance == "fdr":
+        thr = fdr_threshold(p[tested_k], alpha) if tested_k.any() else alpha / max(n, 1)
+        sig_k = tested_k & (np.nan_to_num(p, nan=1.0) < thr)
+    elif significance == "bonferroni":
+        thr = alpha / max(int(tested_k.sum()), 1)
+        sig_k = tested_k & (np.nan_to_num(p, nan=1.0) <= thr)
+    else:
+        thr = alpha
+        sig_k = tested_k & (np.nan_to_num(p if significance == "one_sided" else p_two,
+                                          nan=1.0) <= alpha)
+    # back to every row of W: regions without a value are untested
+    reason = np.where(has_value, "", "no value").astype(object)
+    reason[keep] = np.where(tested_k, "", "no permutations" if not permutations else
+                            "no neighbour with a value")
+
+    def full(a, fill, dtype=float):
+        out = np.full(n_all, fill, dtype=dtype)
+        out[keep] = a
+        return out
+
+    tested = full(tested_k, False, bool)
+    sig = full(sig_k, False, bool)
+    qq = np.where(tested, full(q, 0, int), 0)
+    cluster = np.where(sig, qq, np.where(tested, 0, -1))
+    return LocalMoranResult(full(Is, np.nan), qq, full(p, np.nan), full(p_two, np.nan), tested,
+                            reason, sig, cluster, float(alpha), significance,
+                            float(thr), int(permutations))

@@ -76,7 +76,10 @@ def _interaction_type(q1, q2, q12, tol=1e-12) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class GeoDetectorResult:
-    """``q`` and ``p`` (Series by factor), and the interaction, risk and ecological tables."""
+    """``q`` and ``p`` (Series by factor), the interaction, risk and ecological tables, and
+    ``circular`` (Series by factor): True for a factor that is a component of y itself (an
+    indicator of the index it explains, or built from y), whose q is high by construction and
+    says nothing about drivers."""
 
     q: pd.Series
     p: pd.Series
@@ -84,9 +87,12 @@ class GeoDetectorResult:
     risk: pd.DataFrame
     ecological: pd.DataFrame
     strata: pd.DataFrame
+    circular: pd.Series | None = None
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"q": self.q, "p": self.p})
+        circ = self.circular if self.circular is not None else \
+            pd.Series(False, index=self.q.index)
+        return pd.DataFrame({"q": self.q, "p": self.p, "circular": circ.astype(bool)})
 
 
 def discretize(x, method: str = "quantile", k: int = 5) -> np.ndarray:
@@ -123,10 +129,15 @@ def optimal_discretization(y, x, methods=("quantile", "equal", "natural"), ks=ra
 
 
 def geodetector(y, X: pd.DataFrame, *, discretize_method: str | None = None, k: int = 5,
-                single: str = "keep", variance: str = "population", alpha: float = 0.05
-                ) -> GeoDetectorResult:
+                single: str = "keep", variance: str = "population", alpha: float = 0.05,
+                components=()) -> GeoDetectorResult:
     """All four detectors for response ``y`` and factors ``X`` (a DataFrame of strata labels;
     with ``discretize_method`` raw numeric columns are stratified first).
+
+    ``components``: names of factors (columns of ``X``) that are components of ``y`` — e.g.
+    an indicator of the composite index being explained. Their q is computed as usual but
+    flagged ``circular`` in the result: a part of an index stratifies the index by
+    construction, so its q is not evidence of a driver.
 
     * factor detector: q and p per factor;
     * interaction detector: q(X1 ∩ X2) on the overlay of two factors (rows used are the same
@@ -142,6 +153,11 @@ def geodetector(y, X: pd.DataFrame, *, discretize_method: str | None = None, k: 
         X = pd.DataFrame(X)
     if len(X) != yv.shape[0]:
         raise DataError(f"X has {len(X)} rows for {yv.shape[0]} values of y")
+    components = [components] if isinstance(components, str) else list(components)
+    unknown = [c for c in components if c not in X.columns]
+    if unknown:
+        raise DataError([Issue("component named in components= is not a factor of X",
+                               column=str(c)) for c in unknown])
     strata = X.copy()
     if discretize_method:
         for c in X.columns:
@@ -191,6 +207,7 @@ def geodetector(y, X: pd.DataFrame, *, discretize_method: str | None = None, k: 
             pf = float(stats.f.sf(F, N - 1, N - 1)) if np.isfinite(F) else np.nan
             eco.append({"factor_a": a, "factor_b": b, "F": F, "p": pf,
                         "significant": bool(pf < alpha) if np.isfinite(pf) else False})
+    circular = pd.Series({c: c in components for c in cols}, name="circular", dtype=bool)
     return GeoDetectorResult(pd.Series(q, name="q"), pd.Series(p, name="p"),
                              pd.DataFrame(inter), pd.DataFrame(risk), pd.DataFrame(eco),
-                             strata)
+                             strata, circular)

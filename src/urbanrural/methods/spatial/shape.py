@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...data.errors import DataError
+from ...data.errors import DataError, Issue
 
-__all__ = ["gravity_centre", "standard_deviational_ellipse"]
+__all__ = ["gravity_centre", "standard_deviational_ellipse", "shape_over_time"]
 
 KM_PER_DEG = 111.32
 
@@ -48,24 +48,63 @@ def standard_deviational_ellipse(lon, lat, weights) -> dict:
                                                                       max(sx, sy))}
 
 
-def shape_over_time(values: pd.DataFrame, centroids: pd.DataFrame) -> pd.DataFrame:
+def _move(c0: tuple[float, float], c1: tuple[float, float]) -> tuple[float, float]:
+    """Distance (km) and bearing (degrees clockwise from north) from centre c0 to c1."""
+    dx = (c1[0] - c0[0]) * KM_PER_DEG * np.cos(np.radians(c1[1]))
+    dy = (c1[1] - c0[1]) * KM_PER_DEG
+    return float(np.hypot(dx, dy)), float(np.degrees(np.arctan2(dx, dy)) % 360)
+
+
+def shape_over_time(values: pd.DataFrame, centroids: pd.DataFrame, *,
+                    unbalanced: str = "error") -> pd.DataFrame:
     """Gravity centre, its move from the previous year, and the ellipse, per year of a
-    regions × years table of weights (e.g. GDP)."""
+    regions × years table of weights (e.g. GDP).
+
+    A move compares like with like only if both centres are computed on the same regions: a
+    region entering the data (Tibet from 2009 in the provincial yearbooks) moves the centre by
+    itself. ``unbalanced`` says what to do when two consecutive years hold different regions:
+
+    * ``"error"`` (default): refuse, naming the years and the regions concerned (pass a
+      balanced table, e.g. ``values.dropna()``);
+    * ``"common"``: compute the move between the two years' centres recomputed on the regions
+      present in both (the centre and ellipse columns still use every region of their year).
+
+    Columns ``n_regions`` (regions in the year), ``move_regions`` (regions behind the move) and
+    ``move_left_out`` (regions of only one of the two years) show what each number rests on.
+    A region without a centroid is an error, never dropped.
+    """
+    if unbalanced not in ("error", "common"):
+        raise ValueError("unbalanced must be 'error' or 'common'")
+    no_centroid = sorted(set(values.index[values.notna().any(axis=1)]) - set(centroids.index))
+    if no_centroid:
+        raise DataError([Issue("no centroid for this region: the gravity centre needs one for "
+                               "every region with a value", value=str(c)) for c in no_centroid])
     rows = []
-    prev = None
+    prev_year = prev_v = None
     for year in values.columns:
         v = values[year].dropna()
-        v = v[v.index.isin(centroids.index)]
         if len(v) < 3:
             continue
         c = centroids.loc[v.index]
         e = standard_deviational_ellipse(c.lon, c.lat, v.to_numpy())
         e["year"] = int(year)
-        if prev is not None:
-            dx = (e["centre_lon"] - prev[0]) * KM_PER_DEG * np.cos(np.radians(e["centre_lat"]))
-            dy = (e["centre_lat"] - prev[1]) * KM_PER_DEG
-            e["move_km"] = float(np.hypot(dx, dy))
-            e["move_bearing_deg"] = float(np.degrees(np.arctan2(dx, dy)) % 360)
-        prev = (e["centre_lon"], e["centre_lat"])
+        e["n_regions"] = len(v)
+        if prev_v is not None:
+            only = sorted(set(v.index) ^ set(prev_v.index))
+            if only and unbalanced == "error":
+                raise DataError(Issue(
+                    f"gravity-centre move {prev_year}→{year} would compare different regions "
+                    f"({', '.join(map(str, only))} in only one of the two years); pass a "
+                    "balanced table (the regions present in every year) or unbalanced='common'",
+                    value=f"{prev_year}→{year}"))
+            common = v.index.intersection(prev_v.index)
+            if len(common) >= 1:
+                cc = centroids.loc[common]
+                c0 = gravity_centre(cc.lon, cc.lat, prev_v[common].to_numpy())
+                c1 = gravity_centre(cc.lon, cc.lat, v[common].to_numpy())
+                e["move_km"], e["move_bearing_deg"] = _move(c0, c1)
+            e["move_regions"] = len(common)
+            e["move_left_out"] = ", ".join(map(str, only))
         rows.append(e)
+        prev_year, prev_v = year, v
     return pd.DataFrame(rows)

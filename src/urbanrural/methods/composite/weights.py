@@ -110,6 +110,10 @@ def critic_weights(X, directions=None, normalization: str = "minmax", names=None
     cov = np.einsum("...ij,...ik->...jk", C, C) / (Z.shape[-2] - 1)
     r = cov / (sd[..., :, None] * sd[..., None, :])
     info = sd * (1.0 - r).sum(axis=-1)
+    if np.all(np.isclose(info, 0.0, atol=1e-12 * max(1.0, float(np.abs(sd).max())))):
+        raise DataError("CRITIC weights are undefined: the indicators are perfectly correlated, "
+                        "so the conflict term Σ(1 − r) is 0 for every one of them / 指标完全相关，"
+                        "CRITIC 权重无定义")
     return _finish(info, names, "CRITIC")
 
 

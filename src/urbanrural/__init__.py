@@ -1,82 +1,100 @@
 """urbanrural: measure, diagnose, explain and simulate urban–rural integration and common
-prosperity (城乡融合与共同富裕的测度、诊断、解释与模拟)."""
+prosperity (城乡融合与共同富裕的测度、诊断、解释与模拟).
 
-from ._version import __version__
-from .data import (
-    DataError,
-    Indicator,
-    Panel,
-    PanelArray,
-    RegionError,
-    china,
-    load_dataset,
-    read,
-    world,
-    write,
-)
-from .methods.composite import (
-    ahp_weights,
-    combine_weights,
-    coupling_coordination,
-    critic_weights,
-    cv_weights,
-    entropy_weights,
-    grey_relational,
-    normalize,
-    obstacle_degree,
-    pca_weights,
-    std_weights,
-    topsis,
-    weighted_geometric,
-    weighted_sum,
-)
-from .methods.dynamics.clubs import convergence_clubs, log_t_test
-from .methods.dynamics.convergence import beta_convergence, sigma_convergence
-from .methods.dynamics.kde import kernel_density
-from .methods.dynamics.markov import markov, spatial_markov
-from .methods.gaps import (
-    dual_contrast_coefficient,
-    dual_contrast_index,
-    urban_rural_theil,
-    urban_rural_theil_decomposition,
-)
-from .methods.inequality import (
-    atkinson,
-    coefficient_of_variation,
-    dagum_gini,
-    dask_client,
-    decomposition_over_time,
-    generalized_entropy,
-    gini,
-    inequality_over_time,
-    lorenz,
-    mean_log_deviation,
-    palma,
-    percentile_ratio,
-    theil,
-    weighted_quantile,
-    williamson,
-)
-from .methods.spatial.autocorrelation import gearys_c, local_morans, morans_i
-from .methods.spatial.geodetector import geodetector
-from .methods.spatial.shape import gravity_centre, standard_deviational_ellipse
-from .methods.spatial.weights import spatial_weights
-from .pipeline.framework import load_framework
-from .pipeline.index import run_index
+The public API is imported on first use (PEP 562), so ``import urbanrural`` is fast and a
+command pays only for what it runs::
 
-__all__ = [
-    "beta_convergence", "convergence_clubs", "log_t_test", "gearys_c", "geodetector",
-    "gravity_centre", "kernel_density",
-    "local_morans", "markov", "morans_i", "sigma_convergence", "spatial_markov",
-    "spatial_weights", "standard_deviational_ellipse",
-    "ahp_weights", "combine_weights", "coupling_coordination", "critic_weights", "cv_weights",
-    "entropy_weights", "grey_relational", "load_framework", "normalize", "obstacle_degree",
-    "pca_weights", "run_index", "std_weights", "topsis", "weighted_geometric", "weighted_sum",
-    "atkinson", "coefficient_of_variation", "dagum_gini", "dask_client",
-    "decomposition_over_time", "dual_contrast_coefficient", "dual_contrast_index",
-    "generalized_entropy", "gini", "inequality_over_time", "lorenz", "mean_log_deviation",
-    "palma", "percentile_ratio", "theil", "urban_rural_theil",
-    "urban_rural_theil_decomposition", "weighted_quantile", "williamson",
-    "DataError", "Indicator", "Panel", "PanelArray", "RegionError", "china", "load_dataset",
-    "read", "world", "write", "__version__",
-]
+    import urbanrural as ur
+    ur.gini([1, 2, 3, 4])        # imports urbanrural.methods.inequality now
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ._version import __version__ as __version__
+
+# public name → the module that defines it
+_EXPORTS: dict[str, str] = {
+    "DataError": "urbanrural.data",
+    "Indicator": "urbanrural.data",
+    "Panel": "urbanrural.data",
+    "PanelArray": "urbanrural.data",
+    "RegionError": "urbanrural.data",
+    "china": "urbanrural.data",
+    "dataset_breaks": "urbanrural.data",
+    "load_dataset": "urbanrural.data",
+    "read": "urbanrural.data",
+    "split_series_breaks": "urbanrural.data",
+    "world": "urbanrural.data",
+    "write": "urbanrural.data",
+    "ahp_weights": "urbanrural.methods.composite",
+    "combine_weights": "urbanrural.methods.composite",
+    "coupling_coordination": "urbanrural.methods.composite",
+    "critic_weights": "urbanrural.methods.composite",
+    "cv_weights": "urbanrural.methods.composite",
+    "entropy_weights": "urbanrural.methods.composite",
+    "grey_relational": "urbanrural.methods.composite",
+    "normalize": "urbanrural.methods.composite",
+    "obstacle_degree": "urbanrural.methods.composite",
+    "pca_weights": "urbanrural.methods.composite",
+    "std_weights": "urbanrural.methods.composite",
+    "topsis": "urbanrural.methods.composite",
+    "weighted_geometric": "urbanrural.methods.composite",
+    "weighted_sum": "urbanrural.methods.composite",
+    "convergence_clubs": "urbanrural.methods.dynamics.clubs",
+    "log_t_test": "urbanrural.methods.dynamics.clubs",
+    "beta_convergence": "urbanrural.methods.dynamics.convergence",
+    "sigma_convergence": "urbanrural.methods.dynamics.convergence",
+    "kernel_density": "urbanrural.methods.dynamics.kde",
+    "markov": "urbanrural.methods.dynamics.markov",
+    "markov_classes": "urbanrural.methods.dynamics.markov",
+    "spatial_markov": "urbanrural.methods.dynamics.markov",
+    "dual_contrast_coefficient": "urbanrural.methods.gaps",
+    "dual_contrast_index": "urbanrural.methods.gaps",
+    "urban_rural_theil": "urbanrural.methods.gaps",
+    "urban_rural_theil_decomposition": "urbanrural.methods.gaps",
+    "atkinson": "urbanrural.methods.inequality",
+    "coefficient_of_variation": "urbanrural.methods.inequality",
+    "dagum_gini": "urbanrural.methods.inequality",
+    "dask_client": "urbanrural.methods.inequality",
+    "decomposition_over_time": "urbanrural.methods.inequality",
+    "generalized_entropy": "urbanrural.methods.inequality",
+    "gini": "urbanrural.methods.inequality",
+    "inequality_over_time": "urbanrural.methods.inequality",
+    "lorenz": "urbanrural.methods.inequality",
+    "mean_log_deviation": "urbanrural.methods.inequality",
+    "palma": "urbanrural.methods.inequality",
+    "percentile_ratio": "urbanrural.methods.inequality",
+    "theil": "urbanrural.methods.inequality",
+    "weighted_quantile": "urbanrural.methods.inequality",
+    "williamson": "urbanrural.methods.inequality",
+    "gearys_c": "urbanrural.methods.spatial.autocorrelation",
+    "local_morans": "urbanrural.methods.spatial.autocorrelation",
+    "morans_i": "urbanrural.methods.spatial.autocorrelation",
+    "geodetector": "urbanrural.methods.spatial.geodetector",
+    "gravity_centre": "urbanrural.methods.spatial.shape",
+    "standard_deviational_ellipse": "urbanrural.methods.spatial.shape",
+    "spatial_weights": "urbanrural.methods.spatial.weights",
+    "run_analysis": "urbanrural.pipeline.analysis",
+    "load_framework": "urbanrural.pipeline.framework",
+    "run_index": "urbanrural.pipeline.index",
+    "AnalysisSpec": "urbanrural.pipeline.spec",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'urbanrural' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

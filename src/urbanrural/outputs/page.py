@@ -57,6 +57,7 @@ class MapView:
     names: dict[str, tuple[str, str]]
     unit: tuple[str, str]
     categorical: dict[int, tuple[str, str]] | None = None
+    digits: int = 2
 
 
 def _axis_title(t: tuple[str, str] | None, i: int) -> dict:
@@ -88,7 +89,9 @@ def figure(traces: Sequence[dict], *, title: tuple[str, str], x: tuple[str, str]
         xaxis = _axis_title(x, i)
         if years_on_x:
             xaxis.update({"tickformat": "d", "type": "linear"})
-        lay = {"title": {"text": plotly_text(title[i]), "font": {"size": 15}},
+        # titles left-aligned: centred ones run under the mode bar on narrow screens
+        lay = {"title": {"text": plotly_text(title[i]), "font": {"size": 15}, "x": 0.01,
+                         "xanchor": "left"},
                "height": height, "margin": {"l": 50, "r": 20, "t": 50, "b": 40},
                "font": {"family": FONT_FAMILY, "size": 12}, "colorway": PALETTE,
                "paper_bgcolor": "white", "plot_bgcolor": "#fafafa", "xaxis": xaxis,
@@ -140,7 +143,7 @@ class Page:
             names: Mapping[str, tuple[str, str]], unit: tuple[str, str], svg: Markup,
             breaks: Sequence[float] | None = None, k: int = 5,
             categorical: Mapping[int, tuple[str, str]] | None = None,
-            colours: Sequence[str] | None = None) -> Markup:
+            colours: Sequence[str] | None = None, digits: int = 2) -> Markup:
         """Place a choropleth: an SVG of regions coloured by class, a legend with the class
         breaks and unit, "no data" in grey, and a year slider when there are several years.
 
@@ -160,7 +163,8 @@ class Page:
         else:
             breaks, cols = [], list(colours or PALETTE)
         self.maps.append(MapView(mid, years, vals, [float(b) for b in breaks], cols,
-                                 dict(names), unit, dict(categorical) if categorical else None))
+                                 dict(names), unit, dict(categorical) if categorical else None,
+                                 int(digits)))
         slider = Markup("")
         if len(years) > 1:
             slider = Markup('<div class="slider"><input type="range" id="{}-year" min="0" '

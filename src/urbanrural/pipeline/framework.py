@@ -38,9 +38,8 @@ import yaml
 
 from ..data.errors import DataError, Issue
 
-__all__ = ["Node", "Framework", "load_framework", "BUILTIN_FRAMEWORKS", "WEIGHT_METHODS"]
+__all__ = ["Node", "Framework", "load_framework", "BUILTIN_FRAMEWORKS"]
 
-WEIGHT_METHODS = ("equal", "entropy", "critic", "cv", "std", "pca")
 # An id names tables, sheets, files and page anchors, so it is a plain identifier: letters
 # (any script), digits, "_", "-" and "."; free text belongs in name_zh / name_en.
 ID_PATTERN = re.compile(r"\w[\w.-]{0,63}")
@@ -119,6 +118,19 @@ def _direction(v, where: str) -> int:
     raise DataError(Issue(f"direction must be benefit or cost, not {v!r}", value=where))
 
 
+def _weight_methods() -> tuple[str, ...]:
+    """The registered weighting methods (the one list the YAML, CLI and docs read)."""
+    from ..methods.composite.weights import WEIGHTS
+
+    return tuple(WEIGHTS)
+
+
+def _aggregations() -> tuple[str, ...]:
+    from ..methods.composite.aggregate import AGGREGATIONS
+
+    return tuple(AGGREGATIONS)
+
+
 def _node(d: dict, path: str, seen: set[str], issues: list[Issue]) -> Node:
     if not isinstance(d, dict) or "id" not in d:
         issues.append(Issue("every node needs an id", value=path))
@@ -171,10 +183,11 @@ def _node(d: dict, path: str, seen: set[str], issues: list[Issue]) -> Node:
             elif any(float(v) < 0 for v in w.values()):
                 issues.append(Issue("weights must be non-negative", value=where))
             node.weights = {str(k): float(v) for k, v in w.items()}
-        elif w in WEIGHT_METHODS:
+        elif w in _weight_methods():
             node.weights = w
         else:
-            issues.append(Issue(f"unknown weight method {w!r}; use one of {WEIGHT_METHODS} or "
+            issues.append(Issue(f"unknown weight method {w!r}; use one of "
+                                f"{', '.join(_weight_methods())} or "
                                 "fixed numbers", value=where))
     else:
         try:
@@ -225,6 +238,10 @@ def parse_framework(spec: dict, *, source: str = "") -> Framework:
         if len(systems) < 2 or not set(systems) <= ids:
             issues.append(Issue(f"coupling systems must be ≥ 2 top-level nodes of {sorted(ids)}",
                                 value=source))
+    agg = spec.get("aggregation", "weighted_sum")
+    if agg not in _aggregations():
+        issues.append(Issue(f"unknown aggregation {agg!r}; use one of "
+                            f"{', '.join(_aggregations())}", value=source))
     years = spec.get("years")
     min_dims = spec.get("min_dimensions", 0.0)
     if not isinstance(min_dims, (int, float)) or not 0 <= min_dims <= 1:

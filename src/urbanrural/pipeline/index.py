@@ -11,18 +11,11 @@ import pandas as pd
 from ..data import Panel
 from ..data.errors import DataError, Issue
 from ..data.registry import NATIONAL_CODE
-from ..methods.composite.aggregate import grey_relational, topsis, weighted_geometric, weighted_sum
+from ..methods.composite.aggregate import AGGREGATIONS
 from ..methods.composite.coupling import coupling_coordination
 from ..methods.composite.normalize import normalize
 from ..methods.composite.obstacle import obstacle_degree
-from ..methods.composite.weights import (
-    critic_weights,
-    cv_weights,
-    entropy_weights,
-    equal_weights,
-    pca_weights,
-    std_weights,
-)
+from ..methods.composite.weights import WEIGHTS
 from .framework import Framework, Node, load_framework
 
 __all__ = ["IndexResult", "run_index"]
@@ -92,37 +85,14 @@ def _weights(method, M: np.ndarray, child_ids: list[str], node_id: str) -> np.nd
     if len(child_ids) == 1:
         return np.ones(1)
     try:
-        if method == "equal":
-            return equal_weights(len(child_ids))
-        if method == "entropy":
-            return entropy_weights(M, normalization="none", names=child_ids)
-        if method == "critic":
-            return critic_weights(M, normalization="none", names=child_ids)
-        if method == "cv":
-            return cv_weights(M, names=child_ids)
-        if method == "std":
-            return std_weights(M, normalization="none", names=child_ids)
-        if method == "pca":
-            return pca_weights(M, names=child_ids)
+        return WEIGHTS[method](M, child_ids)
     except DataError as e:
         raise DataError([Issue(f"weights of '{node_id}': {i.reason}", column=i.column)
                          for i in e.issues]) from e
-    raise ValueError(method)
-
-
-AGGREGATIONS = ("weighted_sum", "geometric", "topsis", "grey_relational")
 
 
 def _aggregate(kind: str, M: np.ndarray, w: np.ndarray, child_ids: list[str]) -> np.ndarray:
-    if kind == "weighted_sum":
-        return weighted_sum(M, w)
-    if kind == "geometric":
-        return weighted_geometric(M, w, names=child_ids)
-    if kind == "topsis":
-        return topsis(M, w, normalization="minmax") if M.shape[1] > 1 else M[:, 0]
-    if kind == "grey_relational":
-        return grey_relational(M, w, normalization=None)
-    raise ValueError(f"unknown aggregation {kind!r}")
+    return AGGREGATIONS[kind](M, w, child_ids)
 
 
 def _bounds(fw: Framework) -> tuple[float, float] | None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from ...data.errors import DataError, Issue
+from ..registry import Registry
 from .normalize import check_matrix, directions_array, normalize
 
-__all__ = ["weighted_sum", "weighted_geometric", "topsis", "grey_relational"]
+__all__ = ["AGGREGATIONS", "weighted_sum", "weighted_geometric", "topsis", "grey_relational"]
 
 
 def _w(weights, k: int) -> np.ndarray:
@@ -145,3 +146,33 @@ def grey_relational(X, weights=None, rho: float = 0.5, *, directions=None,
     xi = (dmin + rho * dmax) / (delta + rho * dmax)
     w = np.full(k, 1.0 / k) if weights is None else _w(weights, k)
     return np.einsum("...ij,...j->...i", xi, w)
+
+
+# ---------------------------------------------------------------- registry
+# Scores of a node from its children's scores ``M`` (units × children) and weights ``w``:
+# ``f(M, w, names) -> scores``.
+AGGREGATIONS = Registry("aggregation", "f(M, w, names) -> scores")
+
+
+@AGGREGATIONS.register("weighted_sum", label_zh="加权求和", label_en="Weighted arithmetic mean")
+def _a_sum(M, w, names):
+    """Σ wⱼ zⱼ."""
+    return weighted_sum(M, w)
+
+
+@AGGREGATIONS.register("geometric", label_zh="加权几何平均", label_en="Weighted geometric mean")
+def _a_geometric(M, w, names):
+    """Π zⱼ^wⱼ (needs positive scores: give the normalisation bounds such as [1, 100])."""
+    return weighted_geometric(M, w, names=names)
+
+
+@AGGREGATIONS.register("topsis", label_zh="TOPSIS", label_en="TOPSIS closeness")
+def _a_topsis(M, w, names):
+    """Relative closeness to the ideal (min–max normalised, weighted matrix)."""
+    return topsis(M, w, normalization="minmax") if M.shape[1] > 1 else M[:, 0]
+
+
+@AGGREGATIONS.register("grey_relational", label_zh="灰色关联", label_en="Grey relational grade")
+def _a_grey(M, w, names):
+    """Weighted grey relational grade to the ideal (ρ = 0.5)."""
+    return grey_relational(M, w, normalization=None)

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...data.errors import DataError, Issue
+from ..registry import Registry
 from .normalize import check_matrix, normalize
 
-__all__ = ["equal_weights", "entropy_weights", "critic_weights", "cv_weights", "std_weights",
+__all__ = ["WEIGHTS", "equal_weights", "entropy_weights", "critic_weights", "cv_weights", "std_weights",
            "pca_weights", "AHPResult", "ahp_weights", "combine_weights", "SAATY_RI"]
 
 # Saaty's random consistency index (Saaty 1980, The Analytic Hierarchy Process, Table 1.7),
@@ -110,7 +111,7 @@ def critic_weights(X, directions=None, normalization: str = "minmax", names=None
     cov = np.einsum("...ij,...ik->...jk", C, C) / (Z.shape[-2] - 1)
     r = cov / (sd[..., :, None] * sd[..., None, :])
     info = sd * (1.0 - r).sum(axis=-1)
-    if np.all(np.isclose(info, 0.0, atol=1e-12 * max(1.0, float(np.abs(sd).max())))):
+    if np.all(r > 1 - 1e-9):
         raise DataError("CRITIC weights are undefined: the indicators are perfectly correlated, "
                         "so the conflict term Σ(1 − r) is 0 for every one of them / 指标完全相关，"
                         "CRITIC 权重无定义")
@@ -237,3 +238,45 @@ def combine_weights(*weights: np.ndarray, method: str = "multiplicative",
         out = a @ W
         return out / out.sum()
     raise ValueError("method must be multiplicative, linear or game")
+
+
+# ---------------------------------------------------------------- registry
+# Weights of a node of a framework from its children's normalised scores ``M`` (units ×
+# children, already in [0, 1] and direction-aligned): ``f(M, names) -> weights``.
+WEIGHTS = Registry("weights", "f(M, names) -> weights summing to 1")
+
+
+@WEIGHTS.register("equal", label_zh="等权", label_en="Equal weights")
+def _w_equal(M, names):
+    """Every child the same weight."""
+    return equal_weights(M.shape[-1])
+
+
+@WEIGHTS.register("entropy", label_zh="熵值法", label_en="Entropy weights")
+def _w_entropy(M, names):
+    """Entropy of the normalised scores, k = 1/ln(units), 0·ln 0 = 0."""
+    return entropy_weights(M, normalization="none", names=names)
+
+
+@WEIGHTS.register("critic", label_zh="CRITIC法", label_en="CRITIC weights")
+def _w_critic(M, names):
+    """Standard deviation times the sum of (1 − r) (Diakoulaki et al. 1995)."""
+    return critic_weights(M, normalization="none", names=names)
+
+
+@WEIGHTS.register("cv", label_zh="变异系数法", label_en="Coefficient-of-variation weights")
+def _w_cv(M, names):
+    """σ/μ of each child."""
+    return cv_weights(M, names=names)
+
+
+@WEIGHTS.register("std", label_zh="标准差法", label_en="Standard-deviation weights")
+def _w_std(M, names):
+    """Standard deviation of each child."""
+    return std_weights(M, normalization="none", names=names)
+
+
+@WEIGHTS.register("pca", label_zh="主成分法", label_en="Principal-component weights")
+def _w_pca(M, names):
+    """Loadings of the components explaining 85 % of the variance."""
+    return pca_weights(M, names=names)

@@ -129,6 +129,10 @@ def test_theil_and_dagum_shares_read_together():
     c = between_share_claim(0.62, 0.41)
     assert c.verdict == "disagree" and c.notes == ("dagum_overlap",)
     assert between_share_claim(0.7, 0.6).verdict == "agree"
+    # the bundled 2024 case: Dagum's net share larger than Theil's, readings disagree
+    c = between_share_claim(0.458, 0.642)
+    assert c.verdict == "disagree" and c.notes == ("gini_linear_scale",)
+    assert between_share_claim(0.7, 0.8).notes == ()  # larger but both say between dominates
     with pytest.raises(DataError):
         between_share_claim(1.2, 0.5)
 

@@ -119,6 +119,12 @@ VERDICT_LABELS: dict[str, tuple[str, str]] = {
     "dagum_overlap": ("达古姆组间净差距扣除了组间交叠（超变密度），故小于泰尔组间份额",
                       "Dagum's net between-group term excludes the overlap between groups "
                       "(transvariation), so it is smaller than Theil's between-group share"),
+    "gini_linear_scale": ("达古姆组间净差距是各组均值的基尼系数，泰尔组间项是各组均值的泰尔T；"
+                          "基尼系数随离差线性变化而泰尔T约随离差平方变化，同样的组间差异在基尼分解中份额更大",
+                          "Dagum's net between-group term is the Gini of the group means and "
+                          "Theil's between term the Theil T of the group means; the Gini grows "
+                          "linearly with deviations and Theil T roughly with their square, so the "
+                          "same group differences take a larger share of the Gini"),
     "comparable_over_time": ("各年可比（合并或固定目标值标准化）",
                              "comparable over time (pooled or fixed-goalpost normalisation)"),
     "not_comparable_over_time": ("逐年标准化，仅年内可比，分值变化不代表水平变化",
@@ -336,10 +342,12 @@ def convergence_claim(*, sigma_slope: float, sigma_p: float, beta: float, beta_p
 def between_share_claim(theil_between_share: float, dagum_net_between_share: float) -> Claim:
     """Theil's between-group share and Dagum's net between-group share, read together.
 
-    Each share above one half means between-group differences dominate by that measure. The
-    two can disagree because Dagum's net term G_nb excludes the overlap between groups (the
-    transvariation G_t), while Theil's between term has no overlap term. ``notes`` carry the
-    reason when they differ.
+    Each share above one half means between-group differences dominate by that measure. They
+    can differ either way: Dagum's net term G_nb excludes the overlap between groups (the
+    transvariation G_t), which makes it smaller (note ``dagum_overlap``); and G_nb is the Gini
+    of the group means while Theil's between term is the Theil T of the group means — the Gini
+    grows linearly with deviations, Theil T roughly with their square — which can make it
+    larger (note ``gini_linear_scale``, given when the readings disagree).
 
     Examples
     --------
@@ -352,7 +360,14 @@ def between_share_claim(theil_between_share: float, dagum_net_between_share: flo
             raise DataError(Issue(f"{name} must be a share in [0, 1]", value=str(s)))
     t = "between_dominates" if theil_between_share > 0.5 else "within_dominates"
     d = "between_dominates" if dagum_net_between_share > 0.5 else "within_dominates"
-    notes = ("dagum_overlap",) if t != d or dagum_net_between_share < theil_between_share else ()
+    # the reason depends on which share is larger: Dagum's smaller share comes from the overlap
+    # it takes out; a larger one from the Gini weighing deviations linearly
+    if dagum_net_between_share < theil_between_share:
+        notes: tuple[str, ...] = ("dagum_overlap",)
+    elif dagum_net_between_share > theil_between_share and t != d:
+        notes = ("gini_linear_scale",)
+    else:
+        notes = ()
     return Claim("between_share", "agree" if t == d else "disagree",
                  {"theil_between_share": float(theil_between_share),
                   "dagum_net_between_share": float(dagum_net_between_share), "theil": t,

@@ -162,6 +162,7 @@ class Page:
             cols = list(colours or SEQUENTIAL)[:max(1, len(breaks) - 1)]
         else:
             breaks, cols = [], list(colours or PALETTE)
+        names = {"710000": ("台湾", "Taiwan"), **dict(names)}  # drawn on every China map
         self.maps.append(MapView(mid, years, vals, [float(b) for b in breaks], cols,
                                  dict(names), unit, dict(categorical) if categorical else None,
                                  int(digits)))

@@ -51,7 +51,7 @@ class RunContext:
             self._cache[key] = compute()
         return self._cache[key]
 
-    def _checked(self, role: str, panel: Panel) -> Panel:
+    def _checked(self, role: str, panel: Panel, *, split: bool = True) -> Panel:
         fp = panel.fingerprint()
         want = self.spec.fingerprint_of(role)
         if want is not None and want != fp:
@@ -60,17 +60,30 @@ class RunContext:
                 f"{want[:12]}…): the run cannot be reproduced from it / 数据已变化，无法复现",
                 value=role))
         self.fingerprints[role] = fp
-        split, applied = split_series_breaks(panel)
+        if not split:
+            return panel
+        out, applied = split_series_breaks(panel)
         self.breaks[role] = applied
-        return split
+        return out
 
     def panel(self) -> Panel:
-        """The provincial panel: ``data`` merged with every ``with_data``, breaks split."""
+        """The provincial panel: ``data`` merged with every ``with_data``, breaks split.
+
+        Each source is split at its documented breaks before the merge, so a user's export
+        of 城镇居民人均可支配收入 (one id across 2013) meets the bundled data under the same
+        split ids; a value present in two sources with different numbers is an error.
+        """
         def load() -> Panel:
-            panel = open_source(self.spec.data)
-            for extra in self.spec.with_data:
-                panel = panel.merge(open_source(extra))
-            return self._checked("data", panel)
+            import pandas as pd
+
+            panel, applied = split_series_breaks(open_source(self.spec.data))
+            splits = [applied]
+            for source in self.spec.with_data:
+                extra, applied = split_series_breaks(open_source(source))
+                splits.append(applied)
+                panel = panel.merge(extra)
+            self.breaks["data"] = pd.concat(splits, ignore_index=True)
+            return self._checked("data", panel, split=False)
         return self.cached("panel", load)
 
     def national(self) -> Panel | None:

@@ -11,3 +11,13 @@ SHARED = DATA
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+@pytest.fixture(scope="session")
+def default_report(tmp_path_factory) -> Path:
+    """The default report, built once for the whole session (the main job on embedded data)."""
+    from urbanrural.cli import main
+
+    out = tmp_path_factory.mktemp("default-report") / "report"
+    assert main(["report", "--out", str(out)]) == 0
+    return out

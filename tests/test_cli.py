@@ -57,13 +57,13 @@ def test_report_prints_a_summary_and_replaces_a_previous_report(tmp_path):
         (previous / "figures" / "a_chart_no_longer_drawn.png").write_bytes(b"old")
     r = run("report", "--out", str(out))
     assert r.returncode == 0, r.stderr
-    assert "城乡收入比" in r.stdout and "index.html" in r.stdout
+    assert "全国城乡关系" in r.stdout and "index.html" in r.stdout
     marker = read_marker(out)
     assert marker["command"] == "report"
     present = sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
                      if p.is_file() and p.name != MARKER)
     assert marker["files"] == present
-    assert {"index.html", "results.xlsx", "analysis.yaml", "figures/kernel_density.png"} \
+    assert {"index.html", "results.xlsx", "analysis.yaml", "figures/national_income_ratio.png"} \
         <= set(present)
     assert not (out / "figures" / "a_chart_no_longer_drawn.png").exists()
     assert (out / "index.html").stat().st_size > 1_000_000
@@ -71,7 +71,7 @@ def test_report_prints_a_summary_and_replaces_a_previous_report(tmp_path):
 
 
 def test_report_ctrl_c_leaves_the_previous_report(tmp_path, monkeypatch, capsys):
-    import urbanrural.pipeline.report as pipeline_report
+    import urbanrural.pipeline.analysis as pipeline_analysis
 
     out = tmp_path / "rep"
     with OutputFolder(out, command="report").writing() as previous:
@@ -80,7 +80,7 @@ def test_report_ctrl_c_leaves_the_previous_report(tmp_path, monkeypatch, capsys)
     def interrupted(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline_report, "build_report", interrupted)
+    monkeypatch.setattr(pipeline_analysis, "run_analysis", interrupted)
     try:
         rc = main(["report", "--out", str(out)])
     except KeyboardInterrupt:

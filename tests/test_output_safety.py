@@ -12,10 +12,10 @@ import shutil
 import signal
 from pathlib import Path
 
+import matplotlib.pyplot  # noqa: F401 - matplotlib set up under the real HOME
 import pandas as pd
 import pytest
 
-import urbanrural.outputs.report  # noqa: F401 - matplotlib set up under the real HOME
 import urbanrural.outputs.tables as tables_module
 from urbanrural.cli import main
 from urbanrural.outputs import destination
@@ -62,16 +62,16 @@ def refs(tmp_path_factory):
 @pytest.fixture
 def no_compute(monkeypatch):
     """Make every computation fail loudly: a refusal must come before any of them."""
+    import urbanrural.pipeline.analysis as analysis
     import urbanrural.pipeline.dynamics as dyn
     import urbanrural.pipeline.gaps as gaps
     import urbanrural.pipeline.index as index
-    import urbanrural.pipeline.report as report
 
     def boom(*a, **k):
         raise AssertionError("computation ran before the destination was checked")
 
     for mod, name in ((gaps, "run_gaps"), (index, "run_index"), (dyn, "run_dynamics"),
-                      (report, "build_report")):
+                      (analysis, "run_analysis")):
         monkeypatch.setattr(mod, name, boom)
 
 
@@ -176,7 +176,7 @@ def test_a_link_to_a_folder_is_resolved(tmp_path, refs):
 
 def test_write_report_refuses_a_users_folder_itself(tmp_path):
     """The Python API is as safe as the CLI: the check comes before the bundle is touched."""
-    from urbanrural.outputs.report import write_report
+    from urbanrural.outputs.bundle import write_report
 
     (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
     with pytest.raises(DestinationError, match="not an urbanrural output"):

@@ -55,6 +55,8 @@ def test_every_non_python_file_under_src_is_in_the_wheel(wheel):
     for must in ("urbanrural/pipeline/frameworks/urban_rural_integration.yaml",
                  "urbanrural/outputs/fonts/wqy-microhei-gb2312.ttf",
                  "urbanrural/outputs/fonts/LICENSE-wqy-microhei.txt",
+                 "urbanrural/outputs/static/plotly-cartesian-3.7.0.min.js.gz",
+                 "urbanrural/outputs/templates/sections/national.html.j2",
                  "urbanrural/data/files/china_provinces.parquet"):
         assert must in names
 
@@ -79,7 +81,7 @@ def test_the_installed_wheel_finds_its_frameworks_font_and_data(wheel, tmp_path)
         f"assert pathlib.Path(ur.__file__).is_relative_to({str(target)!r}), ur.__file__\n"
         "from urbanrural.pipeline.framework import BUILTIN_FRAMEWORKS, load_framework\n"
         "for name in BUILTIN_FRAMEWORKS: load_framework(name)\n"
-        "from urbanrural.outputs.figures import font_path\n"
+        "from urbanrural.outputs.typeface import font_path\n"
         "assert font_path().is_file()\n"
         "assert len(ur.load_dataset('china_provinces').regions) == 31\n"
         "print('ok')\n"

@@ -1,5 +1,6 @@
-"""`urbanrural report`: the four outputs, numbers equal to results.xlsx, reproducibility,
-a user's own file, bad input, and the page in headless Chromium."""
+"""`urbanrural report` (report v2): the four outputs, every printed number equal to its cell in
+results.xlsx, a run re-done from its analysis.yaml, a user's own NBS export beside the bundled
+data, bad input, and the page as a person sees it in headless Chromium."""
 
 import os
 import re
@@ -13,54 +14,48 @@ import yaml
 
 from urbanrural.cli import main
 from urbanrural.outputs.tables import COLUMN_LABELS
+from urbanrural.pipeline.spec import AnalysisSpec
 
 from .conftest import DATA
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+NUM = re.compile(r'<span class="num" data-sheet="([^"]+)" data-row="(\d+)" data-col="([^"]+)" '
+                 r'data-digits="(\d+)" data-pct="(\d)">([^<]+)</span>')
 
 
 def header(col: str) -> str:
     return f"{COLUMN_LABELS[col]} {col.replace('_', ' ')}" if col in COLUMN_LABELS else col
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("rep") / "report"
-    assert main(["report", "--out", str(out)]) == 0
-    return out
+def test_writes_all_four_outputs(default_report):
+    out = default_report
+    assert (out / "index.html").stat().st_size < 2_500_000  # issue 11: page weight
+    assert (out / "results.xlsx").exists() and (out / ".urbanrural-output").exists()
+    figs = {p.name for p in (out / "figures").iterdir()}
+    assert {"national_income_ratio.png", "national_income_ratio.svg",
+            "national_integration_index.png"} <= figs
+    spec = AnalysisSpec.from_yaml(out / "analysis.yaml")
+    assert spec.data == "china_provinces" and spec.lang == "zh"
+    assert len(dict(spec.fingerprints)["data"]) == 64
+    assert spec.sections == ("coverage", "national", "provinces", "disparity", "convergence",
+                             "world", "methods")
 
 
-def test_writes_all_four_outputs(report):
-    assert (report / "index.html").stat().st_size > 1_000_000  # plotly.js and font inline
-    assert (report / "results.xlsx").exists()
-    figs = {p.name for p in (report / "figures").iterdir()}
-    for stem in ("national_income_ratio", "urban_rural_integration_map",
-                 "urban_rural_integration_ranking", "dagum_contributions", "kernel_density",
-                 "morans_i"):
-        assert f"{stem}.png" in figs and f"{stem}.svg" in figs, stem
-    spec = yaml.safe_load((report / "analysis.yaml").read_text(encoding="utf-8"))
-    assert spec["data"] == "china_provinces" and len(spec["fingerprints"]["data"]) == 64
-
-
-def test_page_is_self_contained(report):
-    page = (report / "index.html").read_text(encoding="utf-8")
-    # plotly.js itself carries URLs in strings it never loads here (its logo link, map-tile
-    # presets); the browser test below checks that nothing is requested. Outside it: no
-    # src/href to http(s) and no CSS @import at all
+def test_page_is_self_contained(default_report):
+    page = (default_report / "index.html").read_text(encoding="utf-8")
+    # plotly.js itself carries URLs in strings it never loads; outside the library script
+    # there is no src/href to the web and no CSS @import at all
     head, rest = page.split("<script>", 1)
     page = head + rest.split("</script>", 1)[1]
     assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", page)
-    assert "@import" not in page
-    assert "font/ttf;base64," in page
+    assert "@import" not in page and "font/ttf;base64," in page
 
 
-def test_every_number_shown_equals_results_xlsx(report):
-    page = (report / "index.html").read_text(encoding="utf-8")
-    spans = re.findall(r'<span class="num" data-sheet="([^"]+)" data-row="(\d+)" '
-                       r'data-col="([^"]+)" data-digits="(\d+)" data-pct="(\d)">([^<]+)</span>',
-                       page)
+def test_every_number_shown_equals_results_xlsx(default_report):
+    page = (default_report / "index.html").read_text(encoding="utf-8")
+    spans = NUM.findall(page)
     assert len(spans) > 200
-    sheets = pd.read_excel(report / "results.xlsx", sheet_name=None, engine="calamine")
+    sheets = pd.read_excel(default_report / "results.xlsx", sheet_name=None, engine="calamine")
     for sheet, row, col, digits, pct, shown in spans:
         cell = sheets[sheet].iloc[int(row)][header(col)]
         value = float(shown.replace(",", "").rstrip("%"))
@@ -69,60 +64,55 @@ def test_every_number_shown_equals_results_xlsx(report):
                                                                           shown, cell)
 
 
-def test_figures_render_chinese(report):
-    from PIL import Image
+def test_every_sheet_has_bilingual_unique_names(default_report):
+    import openpyxl
 
-    img = Image.open(report / "figures" / "national_income_ratio.png")
-    assert img.size[0] > 500
-    svg = (report / "figures" / "urban_rural_integration_map.svg").read_text()
+    wb = openpyxl.load_workbook(default_report / "results.xlsx", read_only=True)
+    names = wb.sheetnames
+    assert len(names) == len({n.lower() for n in names}) and all(len(n) <= 31 for n in names)
+
+
+def test_figures_render_chinese(default_report):
+    svg = (default_report / "figures" / "national_income_ratio.svg").read_text(encoding="utf-8")
     assert "<path" in svg and "font-family" not in svg  # text drawn as paths: no missing font
 
 
-def test_spec_reproduces_the_run(report, tmp_path):
+def test_spec_reproduces_the_run(default_report, tmp_path):
     out = tmp_path / "again"
-    assert main(["report", "--spec", str(report / "analysis.yaml"), "--out", str(out)]) == 0
-    a = pd.read_excel(report / "results.xlsx", sheet_name=None, engine="calamine")
+    assert main(["report", "--spec", str(default_report / "analysis.yaml"), "--out",
+                 str(out)]) == 0
+    a = pd.read_excel(default_report / "results.xlsx", sheet_name=None, engine="calamine")
     b = pd.read_excel(out / "results.xlsx", sheet_name=None, engine="calamine")
     assert a.keys() == b.keys()
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name], check_exact=False, rtol=1e-12)
-    spec = yaml.safe_load((report / "analysis.yaml").read_text(encoding="utf-8"))
+    spec = yaml.safe_load((default_report / "analysis.yaml").read_text(encoding="utf-8"))
     spec["fingerprints"]["data"] = "0" * 64
     bad = tmp_path / "changed.yaml"
-    bad.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    bad.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     assert main(["report", "--spec", str(bad), "--out", str(tmp_path / "x")]) == 1
     assert not (tmp_path / "x").exists()
 
 
-def test_report_on_a_users_nbs_export_and_framework(tmp_path):
-    import urbanrural as ur
+def test_flags_beside_a_spec_override_it_and_say_so(default_report, tmp_path, capsys):
+    out = tmp_path / "en"
+    assert main(["report", "--spec", str(default_report / "analysis.yaml"), "--lang", "en",
+                 "--sections", "coverage,methods", "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "lang" in said and "sections" in said and "override" in said
+    spec = AnalysisSpec.from_yaml(out / "analysis.yaml")
+    assert spec.lang == "en" and spec.sections == ("coverage", "methods")
 
-    gdp = ur.read(DATA / "nbs_exports" / "fen_sheng_nian_du_gdp_zh.csv")
-    pop = ur.read(DATA / "nbs_exports" / "fen_sheng_nian_du_resident_population_zh.gbk.csv")
-    upop = ur.read(DATA / "nbs_exports" / "annual_by_province_urban_population_en.csv")
-    user = gdp.merge(pop).merge(upop)
-    f = tmp_path / "my_provinces.xlsx"
-    ur.write(user, f, layout="wide_years")
-    spec = {"id": "mine", "name_zh": "我的指数", "name_en": "My index", "years": [2015, 2022],
-            "weights": "equal", "nodes": [
-                {"id": "econ", "name_zh": "经济", "name_en": "Economy", "indicators": [
-                    {"id": "gdp_pc", "name_zh": "人均GDP", "name_en": "GDP per capita",
-                     "direction": "benefit", "unit": "元/人",
-                     "formula": {"kind": "per_capita", "a": "gdp", "b": "population_total"}}]},
-                {"id": "urb", "name_zh": "城镇化", "name_en": "Urbanisation", "indicators": [
-                    {"id": "u", "name_zh": "城镇化率", "name_en": "Urbanisation rate",
-                     "direction": "benefit", "unit": "%",
-                     "formula": {"kind": "share", "a": "population_urban",
-                                 "b": "population_total"}}]}],
-            "coupling": {"systems": ["econ", "urb"]}}
-    fw = tmp_path / "mine.yaml"
-    fw.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
-    out = tmp_path / "out"
-    assert main(["report", "--data", str(f), "--framework", str(fw), "--out", str(out),
-                 "--lang", "en"]) == 0
-    assert (out / "index.html").exists()
+
+def test_a_users_nbs_export_beside_the_bundled_data(tmp_path):
+    out = tmp_path / "with"
+    export = DATA / "portal" / "province_urban_unit_employment_gbk_crlf.csv"
+    assert main(["report", "--with", str(export), "--sections", "coverage", "--out",
+                 str(out)]) == 0
     sheets = pd.read_excel(out / "results.xlsx", sheet_name=None, engine="calamine")
-    assert "mine_scores" in sheets and "mine_coupling" in sheets
+    assert "series_breaks" in sheets
+    spec = AnalysisSpec.from_yaml(out / "analysis.yaml")
+    assert spec.with_data == (str(export),)
 
 
 def test_bad_input_stops_with_the_data_error_and_writes_nothing(tmp_path):
@@ -137,46 +127,105 @@ def test_bad_input_stops_with_the_data_error_and_writes_nothing(tmp_path):
 
 
 @pytest.mark.skipif(not CHROMIUM and not os.environ.get("CI"), reason="no chromium here")
-def test_page_in_headless_chromium(report, tmp_path):
-    """Loads with no console error and no network request; every chart and map renders; the
-    language switch works. CI installs Debian's chromium (see .ci/run)."""
+@pytest.mark.parametrize("width", [1440, 390])
+def test_page_in_headless_chromium(default_report, width, tmp_path):
+    """No console error, no network request, every chart and map drawn, no horizontal
+    overflow, legend items that do not overlap, and a language switch that changes every
+    visible label. CI installs Debian's chromium (see .ci/run)."""
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     assert CHROMIUM, "chromium must be installed in CI"
-    url = (report / "index.html").as_uri()
+    url = (default_report / "index.html").as_uri()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run",
             "--disable-quic"])
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page = browser.new_page(viewport={"width": width, "height": 900})
         errors, requests = [], []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("request", lambda r: requests.append(r.url))
         page.goto(url)
         page.wait_for_selector("body[data-ready='1']", timeout=60_000)
-        page.wait_for_timeout(1000)
+        page.wait_for_timeout(500)
         assert errors == []
         assert [u for u in requests if not u.startswith("data:")] == [url]
-        charts = page.locator("div.chart")
-        assert charts.count() >= 8
-        for i in range(charts.count()):
-            assert charts.nth(i).locator("svg.main-svg").count() >= 1
-        paths = page.locator("#map-urban_rural_integration path")
-        assert paths.count() == 31
-        fills = paths.evaluate_all("ps => ps.map(p => p.style.fill)")
-        assert all(f and f != "rgb(221, 221, 221)" for f in fills)
-        slider = page.locator("#map-urban_rural_integration-year")
-        slider.fill("2010")
-        slider.dispatch_event("input")
-        assert page.locator("#map-urban_rural_integration-label").inner_text() == "2010"
-        assert page.locator("h1 .zh").is_visible() and not page.locator("h1 .en").is_visible()
-        title_zh = page.locator("#chart-dagum .gtitle").text_content()
-        page.click("#langbtn")
-        page.wait_for_timeout(500)
-        assert page.locator("h1 .en").is_visible() and not page.locator("h1 .zh").is_visible()
-        assert page.locator("#chart-dagum .gtitle").text_content() != title_zh
-        shot = tmp_path / "report.png"
-        page.screenshot(path=str(shot), full_page=False)
-        assert shot.stat().st_size > 30_000
+        for lang in ("zh", "en"):
+            charts = page.locator("div.chart")
+            assert charts.count() >= 8
+            drawn = charts.evaluate_all("cs => cs.map(c => c.querySelectorAll('svg.main-svg')"
+                                        ".length)")
+            assert min(drawn) >= 1
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{lang}: {overflow}px of horizontal overflow at {width}px"
+            overlaps = page.evaluate(OVERLAPS)
+            assert overlaps == [], overlaps[:5]
+            maps = page.locator("svg.map")
+            assert maps.count() >= 3
+            hidden = "en" if lang == "zh" else "zh"
+            assert page.locator(f"h1 .{lang}").is_visible()
+            assert not page.locator(f"h1 .{hidden}").is_visible()
+            # no text of the other language is visible anywhere
+            leaked = page.evaluate(LEAKS, [lang, "|".join(NAMES)])
+            assert leaked == [], leaked[:5]
+            if lang == "zh":
+                titles_zh = page.locator(".gtitle").all_text_contents()
+                page.click("#langbtn")
+                page.wait_for_timeout(800)
+        titles_en = page.locator(".gtitle").all_text_contents()
+        assert len(titles_en) == len(titles_zh)
+        assert all(a != b for a, b in zip(titles_zh, titles_en, strict=True))
+        page.screenshot(path=str(tmp_path / f"report-{width}.png"), full_page=False)
         browser.close()
+
+
+# proper names and file names that the Chinese view may show in Latin letters
+NAMES = (
+    "Mann", "Kendall", "Theil", "Dagum", "Gini", "Moran", "LISA", "Markov", "Sobol", "Phillips",
+    "Sul", "Wang", "WHO", "UNICEF", "JMP", "OPHI", "MPI", "NBS", "CRITIC", "TOPSIS", "FDR",
+    "results", "xlsx", "analysis", "yaml", "urbanrural", "Plotly", "Sen", "Okabe", "English",
+    "Chinese", "Natural", "Earth", "WUP", "Wald", "Spearman", "Pearson", "Harris", "Todaro",
+    "Lewis", "Engel", "Williamson", "Atkinson", "HP", "psecta", "ConvergenceClubs"
+)
+
+# legend items of one chart whose boxes intersect (Plotly draws each as g.traces)
+OVERLAPS = """() => {
+  const bad = [];
+  document.querySelectorAll('div.chart').forEach(c => {
+    const boxes = [...c.querySelectorAll('g.legend g.traces')].map(t => t.getBoundingClientRect());
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i], b = boxes[j];
+      if (a.width && b.width && a.left < b.right - 1 && b.left < a.right - 1 &&
+          a.top < b.bottom - 1 && b.top < a.bottom - 1) bad.push(c.id + ' ' + i + '/' + j);
+    }
+  });
+  return bad;
+}"""
+
+# visible text runs that are Latin-only words in the Chinese view (or CJK in the English one),
+# outside numbers, units, codes and proper names of methods
+LEAKS = r"""(args) => {
+  const [lang, ALLOWED] = args;
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const cjk = /[\u4e00-\u9fff]/;
+  const words = /[A-Za-z]{4,}/;
+  const allowed = new RegExp('^(' + ALLOWED + ')$');  let n;
+  while ((n = walker.nextNode())) {
+    const el = n.parentElement;
+    if (!el || !el.offsetParent || el.closest('script,style,.js-plotly-plot .modebar,.sheet')) continue;
+    const t = n.textContent.trim();
+    if (!t) continue;
+    // in English, Chinese may appear only as the original name of a series (.orig) or a quoted
+    // term inside an English sentence (fewer than a third of the characters)
+    const han = (t.match(/[\u4e00-\u9fff]/g) || []).length;
+    if (lang === 'en' && han > 0.33 * t.replace(/\s/g, '').length &&
+        !el.closest('#langbtn, .orig, code')) out.push(t.slice(0, 60));
+    if (lang === 'zh' && !cjk.test(t)) {
+      const w = (t.match(/[A-Za-z]{4,}/g) || []).filter(x => !allowed.test(x));
+      const skip = '#langbtn, td, th, code, pre, .gtitle, .xtitle, .ytitle, .legendtext, .xtick, .ytick';
+      if (w.length && !el.closest(skip)) out.push(t.slice(0, 60));
+    }
+  }
+  return out;
+}"""

@@ -74,38 +74,49 @@ def _strip(panel: Panel, ind: str, years: list[int], n_regions: int) -> str:
     return "".join(chars)
 
 
-def coverage_table(panel: Panel, lang: str = "both") -> Table:
+def coverage_table(panel: Panel, lang: str = "both", *, width: int | None = None) -> Table:
+    """Coverage of a panel as a console table; below 110 columns the year strip and English
+    names are left out so that it fits an 80-column terminal."""
     cov = panel.coverage()
     years = panel.years
     n_regions = len(panel.regions)
+    narrow = (width or console.width) < 110
     title = panel.provenance.get("title_zh", panel.name)
     if panel.provenance.get("title_en"):
         title += f" / {panel.provenance['title_en']}"
-    t = Table(title=f"{_e(title)}: {n_regions} regions, {years[0]}–{years[-1]}, "
-                    f"{len(cov)} indicators, {len(panel)} values",
-              caption=f"years {years[0]}→{years[-1]}: █ all {n_regions} regions  ▓ ≥ half  "
-                      "░ some  · none.  complete = every region has every year in its span",
-              show_lines=False, header_style="bold")
-    t.add_column("indicator 指标", overflow="fold", max_width=44)
-    t.add_column("unit 单位", max_width=12)
-    t.add_column("years 年份")
-    t.add_column("regions 地区", justify="right")
-    t.add_column("values 数值", justify="right")
-    t.add_column("complete 完整", justify="center")
-    t.add_column("coverage by year 逐年覆盖", no_wrap=True)
+    caption = "complete 完整 = every region has every year in its span 每个地区在其年份范围内无缺年"
+    if not narrow:
+        caption = (f"years 年份 {years[0]}→{years[-1]}: █ all 全部 {n_regions} regions 地区  "
+                   "▓ ≥ half 过半  ░ some 部分  · none 无.  " + caption)
+    t = Table(title=f"{_e(title)}: {n_regions} regions 地区, {years[0]}–{years[-1]}, "
+                    f"{len(cov)} indicators 指标, {len(panel)} values 数值",
+              caption=caption, show_lines=False, header_style="bold")
+    heads = (("指标 id", "单位 unit", "年份 years", "地区", "数值", "完整") if narrow else
+             ("indicator 指标", "unit 单位", "years 年份", "regions 地区", "values 数值",
+              "complete 完整"))
+    t.add_column(heads[0], overflow="fold", min_width=20, max_width=30 if narrow else 44)
+    t.add_column(heads[1], max_width=8 if narrow else 12, overflow="fold")
+    t.add_column(heads[2], overflow="fold", min_width=9, max_width=14 if narrow else 40)
+    t.add_column(heads[3], justify="right", no_wrap=True)
+    t.add_column(heads[4], justify="right", no_wrap=True)
+    t.add_column(heads[5], justify="center", no_wrap=True)
+    if not narrow:
+        t.add_column("coverage by year 逐年覆盖", no_wrap=True)
     for ind, r in cov.iterrows():
         label = _e(ind)
-        names = " / ".join(x for x in (r.name_zh, r.name_en) if x)
+        names = r.name_zh if narrow else " / ".join(x for x in (r.name_zh, r.name_en) if x)
         if names:
             label = f"{_e(ind)}\n[dim]{_e(names)}[/dim]"
         span = f"{r.first_year}–{r.last_year}" if r.first_year != r.last_year else \
             str(r.first_year)
         if r.missing_years:
-            span += f"\n[dim]gaps: {_e(r.missing_years)}[/dim]"
+            span += f"\n[dim]gaps 缺年: {_e(r.missing_years)}[/dim]"
         complete = "[green]✔[/green]" if r.complete else \
             f"[yellow]{100 * r.share_present:.0f}%[/yellow]"
-        t.add_row(label, _e(r.unit), span, _e(r.of_all_regions), str(r.n_values), complete,
-                  _strip(panel, ind, years, n_regions))
+        row = [label, _e(r.unit), span, _e(r.of_all_regions), str(r.n_values), complete]
+        if not narrow:
+            row.append(_strip(panel, ind, years, n_regions))
+        t.add_row(*row)
     return t
 
 
@@ -172,66 +183,51 @@ def cmd_report(args) -> int:
 
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from .outputs.report import write_report
-    from .pipeline.report import DEFAULT_SPEC, build_report, load_spec, table_key
+    from .outputs.bundle import write_report
+    from .pipeline.analysis import run_analysis
+    from .pipeline.spec import AnalysisSpec
 
     dest = OutputFolder(args.out, command="report", force=args.force)
     _notes(dest)
-    if args.spec:
-        spec = load_spec(args.spec)
-    else:
-        import copy
-
-        spec = copy.deepcopy(DEFAULT_SPEC)
-        if args.data:
-            spec["data"] = args.data
-            if args.data not in DATASETS:
-                spec["national_data"] = None
-        if args.framework:
-            spec["frameworks"] = [args.framework]
-            spec["dynamics_indicator"] = f"index:{args.framework}"
+    spec = AnalysisSpec.from_yaml(args.spec) if args.spec else AnalysisSpec()
+    flags = {"data": args.data, "lang": args.lang, "partition": args.partition,
+             "permutations": args.permutations, "seed": args.seed,
+             "with_data": tuple(args.with_data) if args.with_data else None,
+             "frameworks": tuple(args.framework) if args.framework else None,
+             "sections": tuple(x.strip() for x in args.sections.split(",") if x.strip())
+             if args.sections else None}
+    if args.spec and args.data is not None:
+        flags["fingerprints"] = ()  # other data: the recorded fingerprints no longer apply
+    spec, changed = spec.with_overrides(**flags)
+    if args.spec and changed:
+        console.print(f"[yellow]flags override {_e(args.spec)}: {_e(', '.join(changed))} / "
+                      f"命令行参数覆盖了分析设定中的：{_e('、'.join(changed))}[/yellow]")
     t0 = time.perf_counter()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=console, transient=True) as prog:
         task = prog.add_task("report", total=None)
 
         def step(msg):
-            prog.update(task, description=f"[bold]report[/bold] · {_e(msg)}")
+            prog.update(task, description=f"[bold]report 报告[/bold] · {_e(msg)}")
 
-        bundle = build_report(spec, progress=step)
-        step("writing index.html, results.xlsx, figures, analysis.yaml")
-        out = write_report(bundle, dest, lang=args.lang)
+        result = run_analysis(spec, progress=step)
+        step("index.html, results.xlsx, figures, analysis.yaml")
+        out = write_report(result, dest, lang=spec.lang)
     elapsed = time.perf_counter() - t0
     t = Table(title="urbanrural report 城乡融合与共同富裕报告", header_style="bold")
-    t.add_column("item 项目")
-    t.add_column("value 结果")
-    d = bundle.facts.get("data", {})
-    t.add_row("data 数据", f"{_e(d.get('name'))}: {d.get('n_regions')} regions 地区, "
-                          f"{d.get('first_year')}–{d.get('last_year')}")
-    for fw in bundle.frameworks:
-        key = table_key(fw, "scores")
-        if key in bundle.tables:
-            sc = bundle.tables[key]
-            y = int(sc.year.max())
-            top = sc[sc.year == y].sort_values("rank").head(3)
-            t.add_row(f"{_e(fw.name_zh)}\n{_e(fw.name_en)}",
-                      f"{y}: " + ", ".join(f"{_e(r.region)} {r.total:.3f}"
-                                           for r in top.itertuples()))
-    if "national_gaps" in bundle.tables:
-        g = bundle.tables["national_gaps"]
-        new = g[g.urban_indicator == "urban_disposable_income_new_survey"]
-        if len(new):
-            t.add_row("城乡收入比 income ratio", f"{int(new.year.iloc[0])} "
-                      f"{new.ratio.iloc[0]:.2f} → {int(new.year.iloc[-1])} "
-                      f"{new.ratio.iloc[-1]:.2f}")
-    if "dagum" in bundle.tables:
-        dg = bundle.headline_dagum()
-        t.add_row(f"区域基尼 regional Gini ({_e(dg.indicator.iloc[0])})",
-                  f"{int(dg.year.iloc[0])} {dg.total.iloc[0]:.3f} → "
-                                         f"{int(dg.year.iloc[-1])} {dg.total.iloc[-1]:.3f}")
-    t.add_row("outputs 输出", f"{_e(out['html'])}, results.xlsx ({len(bundle.tables)} tables, "
-                            f"{out['cited']} numbers cited in the page), figures/, "
-                            "analysis.yaml")
+    t.add_column("section 章节")
+    t.add_column("result 结果")
+    for s in result.sections:
+        if s.skipped is not None:
+            what = f"skipped 未运行: {s.skipped.zh} / {s.skipped.en}"
+        else:
+            what = f"{len(s.tables)} tables 张表" + (f", {len(s.notes)} notes 条说明"
+                                                   if s.notes else "")
+        t.add_row(f"{_e(s.title_zh)}\n{_e(s.title_en)}", _e(what))
+    n_tables = sum(len(s.tables) for s in result.sections)
+    t.add_row("outputs 输出", f"{_e(dest.path / 'index.html')}\nresults.xlsx ({n_tables} sheets 张表, "
+                            f"{out['cited']} numbers cited 处引用), {len(out['figures']) // 2} "
+                            "figures 幅图, analysis.yaml")
     t.add_row("time 用时", f"{elapsed:.1f} s")
     console.print(t)
     return 0
@@ -349,84 +345,167 @@ def _read_options(args) -> dict:
 
 
 FORCE_HELP = ("write into a folder that is not an earlier urbanrural output, replacing only "
-              "the files this command writes (everything else is kept)")
+              "the files this command writes (everything else is kept) 写入非 urbanrural 输出的"
+              "文件夹时只替换本命令写出的文件")
+
+
+PROG_HELP = """urbanrural — 城乡融合与共同富裕的测度、诊断与报告
+Measure, diagnose and report urban–rural integration and common prosperity.
+
+Output folders (--out) are checked before anything is computed: a new or empty folder is
+written, a previous urbanrural output is replaced once the new one is complete, anything else
+is refused unless --force. 输出文件夹在计算前检查：新建或空文件夹直接写入，已有的 urbanrural
+输出在新输出完成后整体替换，其他情况拒绝（除非 --force）。
+Exit codes 退出码: 0 done 完成, 1 bad input 输入有误, 2 refused destination or usage 拒绝写入或
+用法错误, 130 interrupted 已中断."""
+
+
+class _BilingualHelp(argparse.RawDescriptionHelpFormatter):
+    """argparse's own words in both languages; every option shows its default."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        # argparse itself asks with prefix "" when it builds a subcommand's prog: keep that
+        super().add_usage(usage, actions, groups,
+                          prefix="usage 用法: " if prefix is None else prefix)
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.default not in (None, False, argparse.SUPPRESS) and "default" not in text \
+                and action.option_strings:
+            text += f" (default 默认: {action.default})"
+        return text
+
+
+def _parser(sub, name: str, zh: str, en: str, example: str) -> argparse.ArgumentParser:
+    sp = sub.add_parser(name, help=f"{en} {zh}", description=f"{en}\n{zh}",
+                        epilog=f"example 示例:\n  {example}", formatter_class=_BilingualHelp,
+                        add_help=False)
+    _bilingual(sp)
+    return sp
+
+
+def _bilingual(sp: argparse.ArgumentParser) -> None:
+    sp._positionals.title = "arguments 参数"
+    sp._optionals.title = "options 选项"
+    sp.add_argument("-h", "--help", action="help", help="show this help and exit 显示帮助并退出")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="urbanrural", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="command", required=True)
-    data = sub.add_parser("data", help="inspect, check and convert data")
-    dsub = data.add_subparsers(dest="data_command", required=True)
+    p = argparse.ArgumentParser(prog="urbanrural", description=PROG_HELP,
+                                formatter_class=_BilingualHelp, add_help=False,
+                                epilog="example 示例:\n  urbanrural report\n"
+                                       "  urbanrural report --with 分省年度数据.csv --out my-report")
+    _bilingual(p)
+    sub = p.add_subparsers(dest="command", required=True, title="commands 命令",
+                           metavar="COMMAND")
+    data = _parser(sub, "data", "查看、检查与转换数据", "inspect, check and convert data",
+                   "urbanrural data check 分省年度数据.csv")
+    dsub = data.add_subparsers(dest="data_command", required=True, title="commands 命令",
+                               metavar="COMMAND")
 
     def read_opts(sp):
-        sp.add_argument("--indicator", help="indicator name when the file does not say")
-        sp.add_argument("--unit", help="unit when the file does not say")
+        sp.add_argument("--indicator", help="indicator name when the file does not say "
+                        "文件未注明时的指标名")
+        sp.add_argument("--unit", help="unit when the file does not say 文件未注明时的单位")
         sp.add_argument("--layout-in", dest="layout_in",
-                        choices=["auto", "long", "wide_years", "wide_indicators", "nbs"])
-        sp.add_argument("--sheet", help="Excel sheet name")
-        sp.add_argument("--encoding", help="force a text encoding (default: detected)")
+                        choices=["auto", "long", "wide_years", "wide_indicators", "nbs"],
+                        help="layout of the file 文件布局 (default 默认: detected 自动识别)")
+        sp.add_argument("--sheet", help="Excel sheet name Excel 工作表名 (default 默认: the "
+                        "first visible sheet 第一个可见工作表)")
+        sp.add_argument("--encoding", help="text encoding 文本编码 (default 默认: detected "
+                        "自动识别)")
 
-    info = dsub.add_parser("info", help="coverage of a dataset or file")
-    info.add_argument("source", nargs="?", help="bundled dataset name or file")
+    info = _parser(dsub, "info", "数据集或文件的覆盖情况", "coverage of a dataset or file",
+                   "urbanrural data info china_provinces")
+    info.add_argument("source", nargs="?", help="bundled dataset name or file 内置数据集或文件")
     info.set_defaults(func=cmd_info)
-    check = dsub.add_parser("check", help="validate a file")
-    check.add_argument("file")
+    check = _parser(dsub, "check", "检查文件：每一行或被读入，或说明原因", "validate a file: "
+                    "every row is read or set aside with its reason",
+                    "urbanrural data check 分省年度数据.csv")
+    check.add_argument("file", help="CSV, Excel or Parquet file 文件")
     read_opts(check)
     check.set_defaults(func=cmd_check)
-    conv = dsub.add_parser("convert", help="convert formats and layouts")
-    conv.add_argument("file")
-    conv.add_argument("out")
+    conv = _parser(dsub, "convert", "转换格式与布局", "convert formats and layouts",
+                   "urbanrural data convert 分省年度数据.csv out.xlsx --layout wide_years")
+    conv.add_argument("file", help="input file or bundled dataset 输入")
+    conv.add_argument("out", help="output file (.csv, .xlsx, .parquet) 输出文件")
     conv.add_argument("--layout", default="long",
-                      choices=["long", "wide_years", "wide_indicators"])
-    conv.add_argument("--lang", default="zh", choices=["zh", "en"])
+                      choices=["long", "wide_years", "wide_indicators"],
+                      help="output layout 输出布局")
+    conv.add_argument("--lang", default="zh", choices=["zh", "en"],
+                      help="language of names 名称语言")
     conv.add_argument("--force", action="store_true", help="replace OUT if it exists (never "
-                                                           "the input file)")
+                      "the input file) 覆盖已有输出（从不覆盖输入文件）")
     read_opts(conv)
     conv.set_defaults(func=cmd_convert)
-    lst = dsub.add_parser("list", help="bundled datasets")
+    lst = _parser(dsub, "list", "内置数据集", "bundled datasets", "urbanrural data list")
     lst.set_defaults(func=cmd_list)
-    gaps = sub.add_parser("gaps", help="urban–rural gaps and inequality tables")
-    gaps.add_argument("--data", default="china_provinces", help="dataset name or file")
-    gaps.add_argument("--out", default="urbanrural-output/gaps")
+    gaps = _parser(sub, "gaps", "城乡差距与不平等表", "urban–rural gaps and inequality tables",
+                   "urbanrural gaps --data china_national --out out/gaps")
+    gaps.add_argument("--data", default="china_provinces", help="dataset name or file 数据")
+    gaps.add_argument("--out", default="urbanrural-output/gaps", help="output folder 输出文件夹")
     gaps.add_argument("--partition", default="macro_region",
-                      help="registry partition for the decompositions (macro_region, "
-                           "three_belts)")
-    gaps.add_argument("--bootstrap", type=int, default=0, help="bootstrap resamples per year")
-    gaps.add_argument("--seed", type=int, default=12345)
+                      help="regional grouping of the decompositions (macro_region, "
+                           "three_belts) 分解所用的区域划分")
+    gaps.add_argument("--bootstrap", type=int, default=0,
+                      help="bootstrap resamples per year 每年自助抽样次数")
+    gaps.add_argument("--seed", type=int, default=12345, help="random seed 随机种子")
     gaps.add_argument("--force", action="store_true", help=FORCE_HELP)
     gaps.set_defaults(func=cmd_gaps)
-    idx = sub.add_parser("index", help="composite index of a framework (CSV + Excel tables)")
-    idx.add_argument("--data", default=None, help="dataset name or file (default: the "
-                                                  "framework's own dataset)")
+    idx = _parser(sub, "index", "一个指标框架的综合指数（CSV 与 Excel 表）",
+                  "composite index of a framework (CSV + Excel tables)",
+                  "urbanrural index --framework national_integration_old_survey --out out/idx")
+    idx.add_argument("--data", default=None, help="dataset name or file 数据 (default 默认: "
+                     "the framework's own dataset 框架自带的数据集)")
     idx.add_argument("--framework", default="urban_rural_integration",
-                     help="built-in framework name or a YAML spec file")
-    idx.add_argument("--out", default="urbanrural-output/index")
-    idx.add_argument("--top", type=int, default=3, help="obstacles listed per region-year")
+                     help="built-in framework name or a YAML spec file 内置框架名或 YAML 文件")
+    idx.add_argument("--out", default="urbanrural-output/index", help="output folder 输出文件夹")
+    idx.add_argument("--top", type=int, default=3,
+                     help="obstacles listed per region-year 每个地区年份列出的障碍因子数")
     idx.add_argument("--force", action="store_true", help=FORCE_HELP)
     idx.set_defaults(func=cmd_index)
-    dyn = sub.add_parser("dynamics", help="kernel density, convergence, Markov, Moran, "
-                                          "GeoDetector tables for one indicator")
-    dyn.add_argument("--data", default="china_provinces")
+    dyn = _parser(sub, "dynamics", "一个指标的核密度、收敛、马尔可夫、莫兰与地理探测器表",
+                  "kernel density, convergence, Markov, Moran and GeoDetector tables for one "
+                  "indicator", "urbanrural dynamics --indicator gdp_per_capita --out out/dyn")
+    dyn.add_argument("--data", default="china_provinces", help="dataset name or file 数据")
     dyn.add_argument("--indicator", default="gdp_per_capita",
-                     help="indicator id, gdp_per_capita, or index:FRAMEWORK")
-    dyn.add_argument("--out", default="urbanrural-output/dynamics")
-    dyn.add_argument("--k", type=int, default=4, help="Markov classes")
-    dyn.add_argument("--permutations", type=int, default=999)
-    dyn.add_argument("--seed", type=int, default=12345)
+                     help="indicator id, gdp_per_capita, or index:FRAMEWORK 指标")
+    dyn.add_argument("--out", default="urbanrural-output/dynamics", help="output folder 输出文件夹")
+    dyn.add_argument("--k", type=int, default=4, help="Markov classes 马尔可夫类别数")
+    dyn.add_argument("--permutations", type=int, default=999, help="permutations 置换次数")
+    dyn.add_argument("--seed", type=int, default=12345, help="random seed 随机种子")
     dyn.add_argument("--hainan-island", action="store_true",
                      help="leave Hainan without neighbours instead of linking it to "
-                          "Guangdong")
+                          "Guangdong 海南不与广东相连")
     dyn.add_argument("--force", action="store_true", help=FORCE_HELP)
     dyn.set_defaults(func=cmd_dynamics)
-    rep = sub.add_parser("report", help="the main job: the bilingual report")
-    rep.add_argument("--data", default=None, help="dataset name or file (default: the "
-                                                  "embedded official data)")
-    rep.add_argument("--framework", default=None, help="framework name or YAML spec")
-    rep.add_argument("--spec", default=None, help="analysis.yaml of an earlier run, to "
-                                                  "reproduce it")
-    rep.add_argument("--out", default="urbanrural-report")
-    rep.add_argument("--lang", default="zh", choices=["zh", "en", "both"])
+    rep = _parser(sub, "report", "主任务：运行全部分析章节，写出中英双语报告（index.html、"
+                  "results.xlsx、figures/、analysis.yaml）",
+                  "the main job: run every section and write the bilingual report "
+                  "(index.html, results.xlsx, figures/, analysis.yaml)",
+                  "urbanrural report --with 分省年度数据.csv --out my-report")
+    rep.add_argument("--data", default=None, help="provincial data: a bundled dataset or a "
+                     "file 省级数据：内置数据集或文件 (default 默认: china_provinces)")
+    rep.add_argument("--with", dest="with_data", action="append", default=None,
+                     metavar="FILE", help="add a file (e.g. an NBS export) to the data; "
+                     "repeatable 追加数据文件（可重复）")
+    rep.add_argument("--framework", action="append", default=None,
+                     help="provincial framework, built in or YAML; repeatable 指标框架（可重复） "
+                          "(default 默认: urban_rural_integration, common_prosperity)")
+    rep.add_argument("--spec", default=None, help="analysis.yaml of an earlier run, to re-do "
+                     "it; flags given beside it override it 复现已有分析设定，命令行参数优先")
+    rep.add_argument("--sections", default=None, help="comma-separated sections 章节（逗号分隔） "
+                     "(default 默认: coverage,national,provinces,disparity,convergence,world,"
+                     "methods)")
+    rep.add_argument("--partition", default=None, choices=["macro_region", "belt"],
+                     help="regional grouping 区域划分 (default 默认: macro_region)")
+    rep.add_argument("--permutations", type=int, default=None,
+                     help="permutations of Moran's I and LISA 置换次数 (default 默认: 999)")
+    rep.add_argument("--seed", type=int, default=None,
+                     help="random seed 随机种子 (default 默认: 12345)")
+    rep.add_argument("--out", default="urbanrural-report", help="output folder 输出文件夹")
+    rep.add_argument("--lang", default=None, choices=["zh", "en", "both"],
+                     help="language the page opens in and of the figures 语言 (default 默认: zh)")
     rep.add_argument("--force", action="store_true", help=FORCE_HELP)
     rep.set_defaults(func=cmd_report)
     return p

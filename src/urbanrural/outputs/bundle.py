@@ -11,7 +11,7 @@ from ..pipeline.analysis import AnalysisResult
 from .render import render_page
 from .tables import write_tables
 
-__all__ = ["write_analysis"]
+__all__ = ["write_analysis", "write_report"]
 
 
 def _figures(result: AnalysisResult, folder: Path, lang: str) -> list[Path]:
@@ -68,3 +68,35 @@ def write_analysis(result: AnalysisResult, folder: str | Path, *, lang: str | No
     return {"html": out / "index.html", "xlsx": out / "results.xlsx",
             "figures": figures, "spec": out / "analysis.yaml", "cited": page.cited,
             "charts": len(page.charts), "maps": len(page.maps)}
+
+
+def write_report(result: AnalysisResult, out_dir, *, lang: str | None = None,
+                 force: bool = False) -> dict:
+    """Write a run's report to ``out_dir`` safely (the Python API of ``urbanrural report``).
+
+    ``out_dir`` is a path or an :class:`~urbanrural.outputs.destination.OutputFolder` already
+    checked. The folder must be new, empty or a previous urbanrural output; anything else
+    raises :class:`~urbanrural.outputs.destination.DestinationError` unless ``force``, which
+    replaces only the files the report writes. Everything is staged and put in place in one
+    step (see :mod:`urbanrural.outputs.destination`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from urbanrural.pipeline.analysis import run_analysis
+    >>> from urbanrural.pipeline.spec import AnalysisSpec
+    >>> r = run_analysis(AnalysisSpec(sections=("coverage",)))
+    >>> out = write_report(r, pathlib.Path(tempfile.mkdtemp()) / "report")
+    >>> sorted(p.name for p in out["html"].parent.iterdir())
+    ['.urbanrural-output', 'analysis.yaml', 'index.html', 'results.xlsx']
+    """
+    from .destination import OutputFolder
+
+    dest = out_dir if isinstance(out_dir, OutputFolder) else \
+        OutputFolder(out_dir, command="report", force=force)
+    with dest.writing() as tmp:
+        written = write_analysis(result, tmp, lang=lang)
+    out = dest.path
+    return {**written, "html": out / "index.html", "xlsx": out / "results.xlsx",
+            "spec": out / "analysis.yaml",
+            "figures": [out / "figures" / p.name for p in written["figures"]]}

@@ -25,6 +25,7 @@ from ..pipeline.analysis import AnalysisResult
 from .html import script_json
 from .page import NO_DATA, Page, fmt
 from .typeface import font_path
+from .units import unit_en
 
 __all__ = ["render_page", "environment", "svg_map"]
 
@@ -37,6 +38,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True, keep_trailing_newline=False)
     env.filters["fmt"] = fmt
     env.globals["L"] = claim_label
+    env.globals["unit_en"] = unit_en
     return env
 
 

@@ -143,3 +143,54 @@ def test_wide_indicators_with_units_in_headers(tmp_path):
     assert p.indicators["gdp"].unit == "亿元"  # 'GDP' is recognised as the standard id
     assert _cell(p, "310000", 2020, "population_urban") == 2222
     assert np.isclose(_cell(p, "110000", 2020, "gdp"), 1)
+
+
+def _nonempty_cells(text: str) -> int:
+    """Non-empty cells of a CSV text, counted independently of the reader."""
+    import csv
+
+    return sum(1 for row in csv.reader(text.splitlines()) for c in row if c.strip())
+
+
+def test_every_nonempty_cell_of_the_real_exports_is_accounted_for():
+    for path, enc in [(EXPORTS / "fen_sheng_nian_du_gdp_zh.csv", "utf-8"),
+                      (EXPORTS / "annual_by_province_urban_population_en.csv", "utf-8"),
+                      (PORTAL / "province_urban_unit_employment_gbk_crlf.csv", "gb18030"),
+                      (PORTAL / "national_income_engel_scraper.csv", "utf-8")]:
+        rep = ur.read(path).report
+        assert rep.cells_in == _nonempty_cells(path.read_bytes().decode(enc).lstrip("\ufeff")), \
+            path.name
+        assert rep.balanced, rep.summary()
+    # the GDP export: 3 metadata lines + 20 headers + 31 regions are labels, 2 notes set aside
+    rep = ur.read(EXPORTS / "fen_sheng_nian_du_gdp_zh.csv").report
+    assert (rep.cells_labels, rep.rows_used, rep.cells_set_aside) == (3 + 20 + 31, 589, 2)
+
+
+def test_national_xls_reads_its_only_sheet_and_counts_its_cells():
+    from python_calamine import CalamineWorkbook
+
+    p = ur.read(PORTAL / "national_population.xls")
+    assert p.report.notices[0] == "sheet '年度数据' read"
+    rows = CalamineWorkbook.from_path(str(PORTAL / "national_population.xls")) \
+        .get_sheet_by_index(0).to_python()
+    assert p.report.cells_in == sum(1 for r in rows for c in r if str(c).strip())
+    assert p.report.balanced
+
+
+def test_cells_past_the_header_and_qualified_years_in_an_export_are_set_aside(tmp_path):
+    """The real GDP export with a preliminary 2024 column and a stray cell past the header."""
+    lines = (EXPORTS / "fen_sheng_nian_du_gdp_zh.csv").read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace("2024年", "2024年(初步)")
+    lines[4] += ",99.9"  # 北京市 row, one cell past the header row
+    f = tmp_path / "gdp.csv"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    p = ur.read(f)
+    rep = p.report
+    assert p.years == list(range(2006, 2024))  # 2024 is not read as a plain year
+    qualified = [i for i in rep.set_aside if "a year with a qualifier" in i.reason]
+    assert len(qualified) == 31 and {i.column for i in qualified} == {"2024年(初步)"}
+    assert (qualified[0].row, qualified[0].value) == (5, "49670.2")
+    (stray,) = [i for i in rep.set_aside if "without a header" in i.reason]
+    assert (stray.row, stray.column, stray.value) == (5, "column 21 (no header)", "99.9")
+    assert rep.cells_in == _nonempty_cells(f.read_text(encoding="utf-8"))
+    assert rep.balanced

@@ -69,6 +69,27 @@ PROVINCE_NAMES = {
     "650000": ("新疆", "Xinjiang", "Xinjiang Uygur|Sinkiang"),
 }
 
+# Traditional-character names (full and short) as written in Taiwan, Hong Kong and Macau
+# sources and in Big5 files; only those that differ from the simplified ones. Natural Earth's
+# name_local gives some of them, not all and not in both forms, so they are listed here.
+TRADITIONAL_NAMES = {
+    "150000": ("內蒙古自治區", "內蒙古"),
+    "210000": ("遼寧省", "遼寧"),
+    "230000": ("黑龍江省", "黑龍江"),
+    "320000": ("江蘇省", "江蘇"),
+    "370000": ("山東省", "山東"),
+    "440000": ("廣東省", "廣東"),
+    "450000": ("廣西壯族自治區", "廣西"),
+    "500000": ("重慶市", "重慶"),
+    "520000": ("貴州省", "貴州"),
+    "530000": ("雲南省", "雲南"),
+    "540000": ("西藏自治區", "西藏"),
+    "610000": ("陝西省", "陝西"),
+    "620000": ("甘肅省", "甘肅"),
+    "640000": ("寧夏回族自治區", "寧夏"),
+    "650000": ("新疆維吾爾自治區", "新疆"),
+}
+
 # NBS four economic regions (国家统计局 "东西中部和东北地区划分方法", 2011).
 MACRO_REGIONS = {
     "east": "110000 120000 130000 310000 320000 330000 350000 370000 440000 460000",
@@ -117,7 +138,9 @@ def build_provinces() -> None:
         short, en, variants = PROVINCE_NAMES[rec.region_code]
         props = feats[rec.region_code]["properties"]
         local = props.get("name_local") or ""
-        aliases_zh = {a for a in local.split("|") if a} - {rec.region, short}
+        aliases_zh = {a for a in local.split("|") if a}
+        aliases_zh |= set(TRADITIONAL_NAMES.get(rec.region_code, ()))
+        aliases_zh -= {rec.region, short}
         var = set(filter(None, variants.split("|")))
         var |= {rec.name_en_naturalearth, props.get("gn_name") or ""}
         var |= set(filter(None, (props.get("name_alt") or "").split("|")))

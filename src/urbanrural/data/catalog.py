@@ -11,9 +11,10 @@ from dataclasses import replace
 
 import pandas as pd
 
+from .errors import DataError, Issue
 from .panel import Indicator, Panel
 
-__all__ = ["CATALOG", "canonicalise", "ALIASES"]
+__all__ = ["CATALOG", "canonicalise", "ALIASES", "standard_id"]
 
 # id: (name_zh, name_en, unit, aliases as written in NBS exports, Chinese and English)
 _ENTRIES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
@@ -132,41 +133,99 @@ for _id, (_zh, _en, _u, _al) in _ENTRIES.items():
         ALIASES.setdefault(_norm(_a), _id)
 
 
+def standard_id(name: str, unit: str = "") -> str | None:
+    """The standard id a file's indicator name stands for, or None.
+
+    Parameters
+    ----------
+    name : the indicator name as written in the file (e.g. ``年末常住人口``).
+    unit : the unit the file states for it; an alias is accepted only when this unit is the
+        standard unit (Chinese or English form) or empty, so 城镇人口 in persons is never
+        taken for the standard 万人.
+
+    Returns
+    -------
+    The catalogue id (``population_total``), or None when the name is unknown, already the
+    standard id, or given in another unit.
+    """
+    target = ALIASES.get(_norm(name))
+    if target is None or target == name:
+        return None
+    std = CATALOG[target]
+    if unit and _norm(unit) not in {_norm(std.unit), _norm(_EN_UNITS.get(std.unit, std.unit))}:
+        return None
+    return target
+
+
 def canonicalise(panel: Panel) -> Panel:
     """Rename indicators whose name is a known NBS text to the standard id.
 
     The unit of the file is kept: an alias is accepted only when the file's unit equals the
     standard unit (or the file states none), so 城镇人口 in persons is never taken for 万人.
+    Two names of one indicator (年末常住人口 and 常住人口, or an alias next to the standard id)
+    are merged: the same region and year must then carry the same value.
+
+    Raises
+    ------
+    DataError
+        when two names of one indicator give different values for one region and year.
     """
     renames: dict[str, str] = {}
     for ind_id, meta in panel.indicators.items():
-        target = ALIASES.get(_norm(ind_id))
-        if target is None or target == ind_id or target in panel.indicators:
-            continue
-        std = CATALOG[target]
-        if meta.unit and _norm(meta.unit) not in {_norm(std.unit), _norm(_EN_UNITS.get(
-                std.unit, std.unit))}:
-            continue
-        renames[ind_id] = target
+        target = standard_id(ind_id, meta.unit)
+        if target is not None:
+            renames[ind_id] = target
     if not renames:
         return panel
-    data = panel._data.copy()
-    data["indicator"] = data["indicator"].cat.rename_categories(
-        lambda c: renames.get(c, c))
+    data = panel._data.astype({"indicator": str})
+    data["indicator"] = data["indicator"].map(lambda c: renames.get(c, c))
+    key = ["region_code", "year", "indicator"]
+    dup = data.duplicated(key, keep=False)
+    merged = 0
+    if dup.any():
+        # an alias and another name of the same indicator meet on one region-year
+        original = panel._data["indicator"].astype(str)
+        groups = data[dup].assign(name=original[dup]).groupby(key, observed=True)
+        spread = groups["value"].nunique()
+        bad = spread[spread > 1]
+        if len(bad):
+            issues = []
+            for r, y, i in bad.index[:20]:
+                rows = groups.get_group((r, y, i))
+                given = ", ".join(f"{v:g} as '{n}'" for n, v in zip(rows["name"], rows["value"],
+                                                                    strict=True))
+                issues.append(Issue(f"conflicting values for {r} {y} '{i}' under two names of "
+                                    f"the same indicator: {given}", value=f"{r} {y} {i}"))
+            raise DataError(issues)
+        first = ~data.duplicated(key, keep="first")
+        merged = int((~first).sum())
+        if panel.report is not None:
+            for name, value in zip(original[~first], data["value"][~first], strict=True):
+                panel.report.set_aside.append(Issue(
+                    "identical value under another name of the same indicator (merged)",
+                    column=name, value=f"{value:g}"))
+            panel.report.rows_used -= merged
+        data = data[first]
     meta = {}
     for k, v in panel.indicators.items():
-        if k in renames:
-            std = CATALOG[renames[k]]
-            meta[std.id] = replace(std, source=v.source, notes=(
-                f"read as '{k}'" + (f"; {v.notes}" if v.notes else "")))
+        if k in renames or k in renames.values():
+            target = renames.get(k, k)
+            names = sorted(n for n, t in renames.items() if t == target)
+            std = CATALOG[target]
+            note = "read as " + " and ".join(f"'{n}'" for n in names)
+            meta[target] = replace(std, source=v.source, notes=note + (
+                f"; {v.notes}" if v.notes and k == target else ""))
         else:
             meta[k] = v
-    out = Panel(data, meta, registry=panel.registry, region_names=panel.region_names,
-                name=panel.name, provenance=panel.provenance, report=panel.report,
-                _trusted=True)
+    out = Panel(data.reset_index(drop=True), meta, registry=panel.registry,
+                region_names=panel.region_names, name=panel.name,
+                provenance=panel.provenance, report=panel.report)
     if panel.report is not None:
         for k, v in renames.items():
             panel.report.notices.append(f"indicator '{k}' recognised as standard id '{v}'")
+        if merged:
+            panel.report.notices.append(f"{merged} identical value(s) given under two names of "
+                                        "one indicator merged")
     return out
 
 

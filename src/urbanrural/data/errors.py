@@ -5,6 +5,12 @@ reason (an empty cell, a footnote line, an identical duplicate merged away), or 
 *error* that stops the read. :class:`ReadReport` holds that ledger so a user can see where each
 row went; :class:`DataError` carries the errors in plain words (file, row, column, value,
 reason).
+
+The ledger also counts *cells*: every non-empty cell of the table read is a header or label
+(metadata lines, column headers, the region / year / indicator / unit of a row), a value used,
+or a cell set aside with its reason, row and column (a column the reader does not read, a
+missing-value marker, an Excel error value...). A column the reader chose to leave out can
+therefore never disappear without a word: its cells would not balance.
 """
 
 from __future__ import annotations
@@ -81,11 +87,18 @@ class ReadReport:
     source : the file (or object) read.
     encoding : the text encoding detected, if a text file.
     layout : the layout detected ("long", "wide_years", "wide_indicators", "nbs_export", ...).
-    rows_in : data rows seen (values, for wide layouts: one per cell).
+    rows_in : data rows seen (values, for wide layouts: one per cell), plus every line or
+        cell set aside whole (blank lines, footnotes, cells of columns not read).
     rows_used : values that went into the panel.
-    set_aside : values not used, each with its reason (empty cells, merged duplicates...).
+    set_aside : values, lines and cells not used, each with its reason, row and column (empty
+        cells, merged duplicates, columns not read...). An entry whose ``value`` is non-empty
+        stands for one non-empty input cell.
     notices : things repaired or assumed (mojibake repaired, thousands separators removed,
-        identical duplicates merged); nothing in here changes a number.
+        identical duplicates merged, sheets not read); nothing in here changes a number.
+    cells_in : non-empty cells of the table read (all its lines: metadata, header, body,
+        notes), or None when the source is not a table of cells.
+    cells_labels : non-empty cells read as metadata lines, column headers or row labels
+        (region, year, indicator, unit).
     """
 
     source: str = ""
@@ -95,11 +108,22 @@ class ReadReport:
     rows_used: int = 0
     set_aside: list[Issue] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    cells_in: int | None = None
+    cells_labels: int = 0
+
+    @property
+    def cells_set_aside(self) -> int:
+        """Non-empty input cells among the entries set aside."""
+        return sum(1 for i in self.set_aside if i.value)
 
     @property
     def balanced(self) -> bool:
-        """True when every input value is either used or set aside with a reason."""
-        return self.rows_in == self.rows_used + len(self.set_aside)
+        """True when every input value is either used or set aside with a reason, and every
+        non-empty input cell is a label, a value used or a cell set aside."""
+        if self.rows_in != self.rows_used + len(self.set_aside):
+            return False
+        return self.cells_in is None or (
+            self.cells_in == self.cells_labels + self.rows_used + self.cells_set_aside)
 
     def reasons(self) -> Counter:
         return Counter(i.reason for i in self.set_aside)
@@ -120,6 +144,10 @@ class ReadReport:
             f"values read: {self.rows_in}; used: {self.rows_used}; "
             f"set aside: {len(self.set_aside)}",
         ]
+        if self.cells_in is not None:
+            lines.append(f"non-empty cells: {self.cells_in} = {self.cells_labels} headers and "
+                         f"labels + {self.rows_used} values used + {self.cells_set_aside} set "
+                         "aside" + ("" if self.balanced else "  (DOES NOT BALANCE)"))
         for reason, n in self.reasons().most_common():
             lines.append(f"  set aside ({n}): {reason}")
         for note in self.notices:

@@ -1,5 +1,5 @@
 """Read CSV, Excel and Parquet files (long or wide, Chinese or English headers, NBS portal
-exports) into a :class:`~urbanrural.data.panel.Panel`, accounting for every input value.
+exports) into a :class:`~urbanrural.data.panel.Panel`, accounting for every input cell.
 
 The NBS data portal export ("Annual by Province" / 分省年度数据) looks like::
 
@@ -14,14 +14,36 @@ The NBS data portal export ("Annual by Province" / 分省年度数据) looks lik
 Its CSV downloads are GBK-encoded; English exports that passed through another tool often
 carry mojibake (``£º`` for the full-width colon, ``???`` for lost text). Both are handled: the
 encoding is detected, mojibake is repaired where the bytes allow it and reported either way.
+Text in Big5 (traditional Chinese) is recognised and read as such; Shift-JIS, Latin-1 and files
+that mix encodings are refused rather than decoded into nonsense.
+
+Every non-empty cell of the table is accounted for in ``panel.report``: it is a header or label
+(metadata lines, column headers, the region, year, indicator or unit of a row), a value used, or
+set aside with its reason, row and column (a column that is not a year, a missing-value marker,
+an Excel error value, a formula without a cached value...).
+
+Excel workbooks are checked before they are parsed, so that a hostile file cannot exhaust the
+memory (see :class:`ReadLimits`): the zip directory (number of parts, declared sizes, the
+compression ratio of each part), the shared-string count, and the cells of the sheet to read
+(a streaming XML scan that refuses DTDs and entities) or, for ``.xls``, the BIFF records of every
+sheet (the calamine engine loads all of them at once).
 """
 
 from __future__ import annotations
 
+import csv
+import functools
 import json
 import re
+import stat
+import struct
 import warnings
-from dataclasses import dataclass
+import xml.parsers.expat
+import zipfile
+import zlib
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,39 +53,97 @@ from .errors import DataError, Issue, ReadReport, RegionError
 from .panel import Indicator, Panel
 from .registry import NATIONAL_CODE, RegionRegistry, china, world
 
-__all__ = ["read", "detect_encoding", "repair_mojibake", "MISSING_MARKERS"]
+__all__ = ["read", "detect_encoding", "repair_mojibake", "MISSING_MARKERS", "ReadLimits",
+           "LIMITS"]
 
 # Cell texts that mean "no value" in Chinese statistical tables and common exports.
 MISSING_MARKERS = frozenset({
     "", "—", "——", "–", "-", "--", "---", "…", "……", "...", "..", ".", "NA", "N/A", "n/a",
     "na", "NaN", "nan", "null", "NULL", "None", "#N/A", "无", "空", "不详", "x", "X", "*",
 })
+# Excel's error values as they appear in a CSV saved by Excel (#N/A is a missing marker there)
+_EXCEL_ERRORS = frozenset({"#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!",
+                           "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!",
+                           "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
 
 _HEADER_ALIASES = {
     "region": ["地区", "省份", "省", "省区", "省市", "省区市", "省级行政区", "地区名称", "区域", "地名",
                "国家", "国家或地区", "region", "province", "area", "country", "name", "地区名",
-               "city", "城市", "county", "县", "县区", "entity"],
+               "city", "城市", "county", "县", "县区", "entity", "地區", "省區", "省區市", "區域",
+               "地區名稱", "國家", "縣"],
     "region_code": ["region_code", "code", "代码", "地区代码", "行政区划代码", "区划代码", "gb_code",
-                    "adcode", "iso3", "iso_code", "iso"],
-    "year": ["年份", "年", "年度", "时间", "year", "years", "time", "period"],
+                    "adcode", "iso3", "iso_code", "iso", "代碼", "地區代碼", "行政區劃代碼"],
+    "year": ["年份", "年", "年度", "时间", "year", "years", "time", "period", "時間"],
     "indicator": ["指标", "指标名称", "变量", "indicator", "indicators", "variable", "series",
-                  "item", "指标名"],
-    "value": ["数值", "值", "数据", "value", "values", "obs", "observation"],
-    "unit": ["单位", "计量单位", "unit", "units"],
+                  "item", "指标名", "指標", "指標名稱", "變量"],
+    "value": ["数值", "值", "数据", "value", "values", "obs", "observation", "數值", "數據"],
+    "unit": ["单位", "计量单位", "unit", "units", "單位", "計量單位"],
 }
 _ALIAS_LOOKUP = {a.lower(): canon for canon, names in _HEADER_ALIASES.items() for a in names}
 
 _YEAR_RE = re.compile(r"^\s*((?:1[89]|20|21)\d{2})\s*(?:年|年度)?\s*$")
+_YEAR_START_RE = re.compile(r"^\s*((?:1[89]|20|21)\d{2})")
+_SUB_YEAR_RE = re.compile(r"(?i)(?:Q[1-4]|[1-4]\s*季|季度|月|M\d{1,2}\b|H[12]\b|半年|上半|下半|"
+                          r"^\s*\d{4}\s*[-/.]\s*\d{1,2}\s*$)")
+_TOTAL_HEADERS = frozenset({"合计", "总计", "总和", "合計", "總計", "平均", "均值", "平均值", "累计",
+                            "total", "sum", "average", "mean", "all years"})
 _UNIT_RE = re.compile(r"^(.*?)[（(]([^()（）]*)[)）]\s*$")
 _FOOTNOTE_RE = re.compile(
     r"^\s*(注[：:]|注\s*\d|说明[：:]|数据来源|资料来源|来源[：:]|Note[s]?\s*[:：]|Notes?\b|"
     r"Data\s*Sources?|Source[s]?\s*[:：])", re.I)
-_NBS_FIRST = re.compile(r"^\s*(数据库|Database)")
+_NBS_FIRST = re.compile(r"^\s*(数据库|數據庫|Database)")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NEG_OK = re.compile(r"增长|增速|增幅|变化|变动|差额|差值|净|余额|growth|change|net\b|balance|"
                      r"surplus|deficit|difference", re.I)
-_NUM_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+# a space of any kind between two digits: "1 234", "1\u00a0234" (a thousands separator?)
+_INNER_SPACE_RE = re.compile(r"[\d.,][\s\u00a0\u2007\u2009\u202f\u3000]+[\d.,]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Excel cells that hold no value but a reason are carried through the grid as text that no
+# spreadsheet or CSV cell can hold (XML forbids U+0000): "\0#REF!" or "\0=B2+1".
+_MARK = "\x00"
+
+# value kinds (see _parse_values)
+_NUMBER, _MISSING, _TEXT, _INFINITE, _SPACE, _XL_ERROR, _FORMULA = range(7)
+_ERROR_KINDS = (_TEXT, _INFINITE, _SPACE)
+_MAX_HEADER_SEARCH = 200  # lines searched for the header row of a grid
+_MAX_FORMULA_TEXTS = 5000  # formulas without a cached value quoted in full; the rest as '=…'
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """The largest spreadsheet :func:`read` opens; anything larger is refused before parsing.
+
+    A statistical table is far below every limit (an NBS provincial export is 35 × 21 cells);
+    the limits stop a hostile or broken workbook from exhausting memory: a 5 KB ``.xlsx`` with a
+    single cell at ``XFD1048576`` would make the Excel engine allocate a dense grid of 17 billion
+    cells, and a 1 MB zip can inflate to gigabytes.
+
+    Attributes
+    ----------
+    max_uncompressed_bytes : all parts of an ``.xlsx`` together, as declared in the zip
+        directory and as actually inflated (200 MB).
+    max_compression_ratio : inflated / compressed size of any part larger than 1 MB (200; the
+        XML of real sheets compresses 5–50 times).
+    max_zip_entries : parts in an ``.xlsx`` (10,000).
+    max_rows, max_columns : the last row and column holding a value (Excel's own maxima,
+        1,048,576 rows and 16,384 columns).
+    max_cells : rows × columns of the sheet from A1 to its last row and column (10 million):
+        the size of the dense grid the engine builds. The ``<dimension>`` a sheet declares is
+        not trusted; its cells are scanned.
+    max_xls_bytes : size of an ``.xls`` file (200 MB).
+    """
+
+    max_uncompressed_bytes: int = 200_000_000
+    max_compression_ratio: float = 200.0
+    max_zip_entries: int = 10_000
+    max_rows: int = 1_048_576
+    max_columns: int = 16_384
+    max_cells: int = 10_000_000
+    max_xls_bytes: int = 200_000_000
+
+
+LIMITS = ReadLimits()
 
 
 @dataclass
@@ -77,25 +157,142 @@ class _Cells:
     row: np.ndarray          # 1-based line in the file
     column: np.ndarray | str  # column header of each value cell (one name for long tables)
     unit: np.ndarray | None = None
+    # region label columns beside the region column (e.g. names next to codes), checked
+    # against it: {header: text per table row}, with the region text and line of each row
+    labels: dict[str, np.ndarray] = field(default_factory=dict)
+    row_region: np.ndarray | None = None
+    row_line: np.ndarray | None = None
+
+
+def _aside(report: ReadReport, issue: Issue) -> None:
+    """Set aside one line or cell that is not a value cell (those are counted in _finish)."""
+    report.set_aside.append(issue)
+    report.rows_in += 1
+
+
+def _short(names: list[str], width: int = 40) -> list[str]:
+    """Header names cut for a message (a header can be thousands of characters long)."""
+    return [n if len(n) <= width else n[:width] + "…" for n in names]
+
+
+def _shown(text) -> str:
+    """Cell text as a person sees it (without the marker of Excel error and formula cells)."""
+    s = str(text)
+    return s[1:] if s.startswith(_MARK) else s
 
 
 # --------------------------------------------------------------------------- text helpers
 def detect_encoding(raw: bytes) -> str:
-    """UTF-8 (with or without BOM) if the bytes decode as UTF-8, else GB18030 (a superset of
-    GBK and GB2312, what the NBS portal serves). Raises if neither decodes."""
+    """The text encoding of ``raw``: UTF-8 (with or without BOM), GB18030 (a superset of GBK and
+    GB2312, what the NBS portal serves) or Big5 (``cp950``, traditional Chinese).
+
+    Bytes that are not UTF-8 are decoded as GB18030, Big5 and Shift-JIS and the reading in which
+    the most characters are common ones (GB2312 hanzi, Big5 level-1 hanzi, JIS level-1 kanji and
+    kana, CJK punctuation) wins, so that a Big5 or Shift-JIS file is never read silently as
+    GB18030, in which nearly any byte sequence decodes.
+
+    Raises
+    ------
+    DataError
+        for a UTF-8 byte-order mark followed by other text (BOM + GBK), a file that turns from
+        UTF-8 to another encoding part-way, Shift-JIS (Japanese) text, and bytes that read as
+        none of these encodings (e.g. Latin-1).
+    """
     if raw.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
+        try:
+            raw[3:].decode("utf-8")
+            return "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            pos = exc.start + 3
+            line = raw[:pos].count(b"\n") + 1
+            rest = raw[3:]
+            hint = ""
+            try:
+                score, _ = _plausibility(rest.decode("gb18030"), "gb18030")
+                if score >= 0.9:
+                    hint = "; the text after the mark is GBK/GB18030"
+            except UnicodeDecodeError:
+                pass
+            raise DataError(Issue(
+                f"文件以 UTF-8 字节顺序标记开头，但第 {pos} 字节起不是 UTF-8（混合编码）/ the file "
+                f"starts with a UTF-8 byte-order mark (BOM) but byte {pos} (line {line}) is not "
+                f"UTF-8{hint}: one file must use one "
+                "encoding; save it again as UTF-8")) from exc
     try:
         raw.decode("utf-8")
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        raw.decode("gb18030")
-        return "gb18030"
     except UnicodeDecodeError as exc:
-        raise DataError(f"the file is neither UTF-8 nor GBK/GB18030 text (byte {exc.start} "
-                        f"cannot be decoded); save it as UTF-8 CSV and try again") from exc
+        prefix = raw[:exc.start].decode("utf-8")
+        wide = _NON_ASCII.findall(prefix)
+        if len(wide) >= 4 and sum(_common(c, "utf-8") for c in wide) >= 0.9 * len(wide):
+            line = raw[:exc.start].count(b"\n") + 1
+            raise DataError(Issue(
+                f"文件前半部分是 UTF-8，第 {line} 行起是另一种编码（混合编码）/ the file is UTF-8 "
+                f"up to byte {exc.start} (line {line}) and in another encoding after it (rows "
+                "appended from a GBK file?): one file must use one encoding; save it again as "
+                "UTF-8")) from exc
+    scores = {}
+    for enc in ("gb18030", "cp950", "cp932"):
+        try:
+            scores[enc] = _plausibility(raw.decode(enc), enc)
+        except UnicodeDecodeError:
+            continue
+    gb = scores.get("gb18030")
+    if gb is not None and gb[0] >= 0.9:
+        return "gb18030"
+    others = [e for e in ("cp950", "cp932") if e in scores]
+    best = max(others, key=lambda e: scores[e][0], default=None)
+    if best is not None and scores[best][0] >= 0.8 and (gb is None or
+                                                       scores[best][0] >= gb[0] + 0.2):
+        if best == "cp950":
+            return "cp950"
+        raise DataError(Issue(
+            "文件似乎是 Shift-JIS（日文）编码 / the file looks like Shift-JIS (Japanese) text, "
+            "not Chinese; save it as UTF-8 CSV and try again"))
+    if gb is not None:
+        if gb[1] >= 8 and gb[0] < 0.5:
+            raise DataError(Issue(
+                f"文件不是 UTF-8，按 GBK 解读也不像中文 / the file is not UTF-8, and read as GBK/"
+                f"GB18030 only {100 * gb[0]:.0f}% of its {gb[1]} non-ASCII characters are common "
+                "Chinese characters (Latin-1, Big5 HKSCS or another encoding?); save it as "
+                "UTF-8 CSV and try again"))
+        return "gb18030"
+    raise DataError(Issue("文件既不是 UTF-8 也不是 GBK/GB18030 文本 / the file is neither UTF-8 "
+                          "nor GBK/GB18030 (nor Big5) text; save it as UTF-8 CSV and try again"))
+
+
+def _common(ch: str, encoding: str) -> bool:
+    """Whether ``ch`` is a character that ordinary text in ``encoding`` is made of."""
+    cp = ord(ch)
+    if (0x2010 <= cp <= 0x206F or 0x3000 <= cp <= 0x303F or 0xFF01 <= cp <= 0xFF5E
+            or ch in "°±×÷·℃№※→←↑↓√"):
+        return True
+    if encoding == "cp932" and 0x3041 <= cp <= 0x30FF:
+        return True  # kana
+    if not 0x4E00 <= cp <= 0x9FFF:
+        return False
+    try:
+        if encoding == "gb18030":
+            ch.encode("gb2312")
+            return True
+        if encoding == "cp950":
+            return 0xA4 <= ch.encode("cp950")[0] <= 0xC6  # Big5 level 1 (common) hanzi
+        if encoding == "cp932":
+            return 0x88 <= ch.encode("cp932")[0] <= 0x98  # JIS level 1 kanji
+    except UnicodeEncodeError:
+        return False
+    return True  # utf-8: any CJK ideograph
+
+
+def _plausibility(text: str, encoding: str) -> tuple[float, int]:
+    """Share of the non-ASCII characters of ``text`` that are common in ``encoding``, and
+    their number (each distinct character is judged once)."""
+    counts = Counter(_NON_ASCII.findall(text))
+    total = sum(counts.values())
+    if not total:
+        return 1.0, 0
+    good = sum(n for ch, n in counts.items() if _common(ch, encoding))
+    return good / total, total
 
 
 def repair_mojibake(text: str) -> str | None:
@@ -144,6 +341,38 @@ def _indicator_meta(ind_id: str, unit: str, source: str) -> Indicator:
     return Indicator(id=ind_id, name_zh=zh, name_en=en, unit=unit, source=source)
 
 
+def _filled(values) -> np.ndarray:
+    """True where a cell holds something: a number, or text that is not blank."""
+    if isinstance(values, pd.Series):
+        dtype = values.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            cats = pd.Series(values.cat.categories).astype(str).str.strip().ne("").to_numpy()
+            codes = values.cat.codes.to_numpy()
+            return np.append(cats, False)[codes]  # code -1 (no value) picks the False
+        if pd.api.types.is_numeric_dtype(dtype):
+            return values.notna().to_numpy()
+        if isinstance(dtype, pd.StringDtype):
+            return (values.notna() & values.str.strip().ne("")).to_numpy(dtype=bool)
+        values = values.to_numpy(dtype=object)
+    arr = np.asarray(values)
+    if arr.dtype.kind in "fiub":
+        return ~pd.isna(arr)
+    return _HAS_TEXT(arr).astype(bool) if arr.size else np.zeros(arr.shape, dtype=bool)
+
+
+def _has_text(v) -> bool:
+    if isinstance(v, str):
+        return bool(v) and not v.isspace()
+    if v is None or v is pd.NA or v is pd.NaT:
+        return False
+    if isinstance(v, float):
+        return v == v  # NaN holds nothing
+    return True
+
+
+_HAS_TEXT = np.frompyfunc(_has_text, 1, 1)
+
+
 # --------------------------------------------------------------------------- entry point
 def read(
     path: str | Path,
@@ -158,6 +387,7 @@ def read(
     region: str | None = None,
     allow_negative: bool | None = None,
     canonical: bool = True,
+    limits: ReadLimits | None = None,
 ) -> Panel:
     """Read a file into a Panel, detecting format, encoding and layout.
 
@@ -169,32 +399,38 @@ def read(
         ``china``, ``world``, a :class:`RegionRegistry`, or None to keep region names as codes.
     indicator, unit : the indicator id and unit when the file does not say (a wide table of
         years with one indicator); an NBS export names them in its header.
-    encoding : force a text encoding; by default UTF-8 (with or without BOM) or GBK/GB18030 is
-        detected.
-    sheet : Excel sheet name or number (default: the first sheet).
+    encoding : force a text encoding; by default UTF-8 (with or without BOM), GBK/GB18030 or
+        Big5 is detected.
+    sheet : Excel sheet name or number in workbook order (default: the first *visible*
+        worksheet; the sheets not read are named in the report's notices).
     years : the range of plausible years; years outside it are errors.
     region : region for tables without a region column (national exports), default national.
     allow_negative : None (default) allows negatives only for indicators whose name or unit says
         they are changes (增长, 差额, growth, net...); True/False forces the rule.
     canonical : map indicator names the bundled datasets know (e.g. 年末常住人口 →
-        ``population_total``) to their standard ids, with a notice.
+        ``population_total``) to their standard ids, with a notice. Two names of one
+        indicator in one file are merged; their values for one region and year must agree.
+    limits : the largest spreadsheet opened (default :data:`LIMITS`, see
+        :class:`ReadLimits`).
 
     Returns
     -------
-    Panel with ``panel.report`` (a :class:`ReadReport`): rows used, rows set aside with their
-    reasons, and the repairs made.
+    Panel with ``panel.report`` (a :class:`ReadReport`): values and cells used, those set
+    aside with their reasons, and the repairs made.
 
     Raises
     ------
     DataError
         naming the file, row, column, value and reason for every problem: unknown regions
-        (with the closest known names), non-numeric cells, impossible negatives, years out of
-        range, conflicting duplicates, mixed units, unreadable files.
+        (with the closest known names), non-numeric, infinite or space-split numbers, empty
+        indicator names, impossible negatives, years out of range, conflicting duplicates,
+        mixed units; and for whole files: not found, a folder, a pipe or device, no data rows,
+        no value at all, an undecodable or mixed encoding, a workbook past the limits.
     """
     path = Path(path)
     fname = path.name
-    if not path.exists():
-        raise DataError(Issue("file not found", file=str(path)))
+    limits = limits or LIMITS
+    size = _check_file(path)
     report = ReadReport(source=str(path))
     suffix = path.suffix.lower()
     extra_meta: dict[str, Indicator] = {}
@@ -202,34 +438,67 @@ def read(
     if suffix in (".parquet", ".pq"):
         table, extra_meta, provenance = _load_parquet(path, provenance)
         report.layout = "long"
+        cols = [str(c) for c in table.columns]
+        report.cells_in = sum(1 for c in cols if c.strip()) + int(sum(
+            _filled(table[c]).sum() for c in table.columns))
         cells = _cells_from_frame(table, fname, header_line=1, report=report, layout="long",
                                   indicator=indicator, unit=unit, region=region)
     elif suffix in (".xlsx", ".xlsm", ".xls"):
-        grid, extra_meta = _load_excel(path, sheet)
+        grid, extra_meta = _load_excel(path, sheet, report, limits, size)
         cells = _cells_from_grid(grid, fname, report, layout, indicator, unit, region,
                                  provenance)
+        del grid  # the table's columns hold what is still needed
     elif suffix in (".csv", ".txt", ".tsv", ""):
-        size = path.stat().st_size
         # large files: detect the encoding on the first MiB and let the CSV parser confirm it
-        # (a decoding error there falls back to GB18030, see _read_text)
+        # (a decoding error there is looked into, see _read_text)
         with open(path, "rb") as fh:
             raw = fh.read() if size <= (1 << 20) else fh.read(1 << 20)
         if size <= (1 << 20) and not raw.strip():
-            raise DataError(Issue("the file is empty", file=fname))
-        if encoding:
-            enc = encoding
-        elif size <= (1 << 20):
-            enc = detect_encoding(raw)
-        else:
-            enc = detect_encoding(raw[: raw.rfind(b"\n") + 1] or raw)
+            raise DataError(Issue("文件是空的 / the file is empty", file=fname))
+        try:
+            if encoding:
+                enc = encoding
+            elif size <= (1 << 20):
+                enc = detect_encoding(raw)
+            else:
+                enc = detect_encoding(raw[: raw.rfind(b"\n") + 1] or raw)
+        except DataError as exc:
+            raise DataError([Issue(i.reason, file=fname) for i in exc.issues]) from None
         report.encoding = enc
+        if enc == "cp950":
+            report.notices.append("text decoded as Big5 (cp950, traditional Chinese): it does "
+                                  "not read as GBK/GB18030")
         cells = _read_text(path, raw, enc, fname, report, layout, indicator, unit, region,
-                           provenance, sep="\t" if suffix == ".tsv" else ",")
+                           provenance, sep="\t" if suffix == ".tsv" else ",",
+                           sampled=size > (1 << 20))
     else:
         raise DataError(Issue(f"unsupported file type {suffix!r}; use CSV, Excel (.xlsx/.xls) "
                               f"or Parquet", file=fname))
     return _finish(cells, fname, report, registry, years, allow_negative, extra_meta,
                    provenance, canonical)
+
+
+def _check_file(path: Path) -> int:
+    """Size of a regular file; anything else (missing, a folder, a pipe, a device) is refused
+    before it is opened, since reading a FIFO blocks and /dev/zero never ends."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise DataError(Issue("file not found / 文件不存在", file=str(path))) from None
+    except OSError as exc:
+        raise DataError(Issue(f"cannot open the file ({exc.strerror}) / 无法打开文件",
+                              file=str(path))) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise DataError(Issue("这是文件夹，不是文件 / this is a folder, not a file: give the path "
+                              "of a CSV, Excel or Parquet file", file=str(path)))
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else
+                "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else
+                "a socket" if stat.S_ISSOCK(st.st_mode) else "a special file")
+        raise DataError(Issue(f"不是普通文件 / this is {kind}, not a regular file: its end "
+                              "cannot be known before reading, so it is not read; copy the "
+                              "data into a file first", file=str(path)))
+    return st.st_size
 
 
 # --------------------------------------------------------------------------- loaders
@@ -249,105 +518,800 @@ def _load_parquet(path: Path, provenance: dict):
     return table.to_pandas(), meta, provenance
 
 
-def _load_excel(path: Path, sheet):
+# --------------------------------------------------------------------------- Excel
+@dataclass
+class _SheetScan:
+    """What a sheet holds, learnt before the engine reads it (1-based rows and columns).
+
+    Error cells and formulas without a cached value are kept in compact arrays (a sheet may
+    hold millions of them within the limits): their positions, and the marker text each gets
+    in the grid (the error code; the formula for the first few thousand, then '=…').
+    """
+
+    max_row: int = 0
+    max_col: int = 0
+    cells: int = 0
+    marked_rows: array = field(default_factory=lambda: array("I"))
+    marked_cols: array = field(default_factory=lambda: array("I"))
+    marked_text: array = field(default_factory=lambda: array("I"))  # index into `texts`
+    texts: list[str] = field(default_factory=list)
+    _index: dict[str, int] = field(default_factory=dict)
+
+    def mark(self, row: int, col: int, text: str) -> None:
+        """Remember an error cell ('#REF!') or a formula without a cached value ('=B2+1')."""
+        if text.startswith("=") and len(self._index) >= _MAX_FORMULA_TEXTS:
+            text = "=…"
+        k = self._index.get(text)
+        if k is None:
+            k = self._index[text] = len(self.texts)
+            self.texts.append(text)
+        self.marked_rows.append(row)
+        self.marked_cols.append(col)
+        self.marked_text.append(k)
+
+
+@dataclass
+class _SheetInfo:
+    name: str
+    visible: bool
+    worksheet: bool
+    index: int = 0                # position in workbook order
+    part: str | None = None       # xlsx: the sheet's XML part
+    scan: _SheetScan | None = None
+
+
+class _StopScanError(Exception):
+    """Ends an XML scan early once the needed element is seen."""
+
+
+def _refuse(fname: str, reason: str) -> DataError:
+    return DataError(Issue(reason, file=fname))
+
+
+def _check_extent(scan: _SheetScan, sheet: str, fname: str, limits: ReadLimits) -> None:
+    rows, cols = scan.max_row, scan.max_col
+    last = f"{_column_letters(cols)}{rows}" if rows and cols else "A1"
+    if rows > limits.max_rows or cols > limits.max_columns or rows * cols > limits.max_cells:
+        raise _refuse(fname, (
+            f"工作表“{sheet}”过大，拒绝读取 / sheet {sheet!r} reaches cell {last}: {rows:,} rows × "
+            f"{cols:,} columns = {rows * cols:,} cells from A1, more than this reader opens "
+            f"({limits.max_rows:,} rows, {limits.max_columns:,} columns, "
+            f"{limits.max_cells:,} cells); a stray value far from the table? Delete the empty "
+            "rows and columns around it, or save the table as CSV"))
+
+
+def _column_letters(col: int) -> str:
+    out = ""
+    while col > 0:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,4})\$?(\d{1,8})$")
+
+
+def _cell_position(ref: str, fname: str) -> tuple[int, int]:
+    letters = ref.rstrip("0123456789")
+    digits = ref[len(letters):]
+    if not (0 < len(letters) <= 4 and 0 < len(digits) <= 8 and letters.isascii()
+            and letters.isalpha()):
+        m = _CELL_REF.match(ref)  # absolute references ($A$1) are rare but allowed
+        if not m:
+            raise _refuse(fname, f"bad cell reference {ref[:20]!r} in the sheet XML / "
+                                 "单元格引用无效")
+        letters, digits = m.group(1), m.group(2)
+    return int(digits), _column_number(letters)
+
+
+@functools.lru_cache(maxsize=4096)
+def _column_number(letters: str) -> int:
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return col
+
+
+def _expat_parser(fname: str, part: str):
+    """An expat parser that refuses DTDs and entity declarations (billion laughs, external
+    entities): a spreadsheet part never needs them."""
+    parser = xml.parsers.expat.ParserCreate()
+
+    def refuse(*_args):
+        raise _refuse(fname, f"工作簿部件含 DTD 或实体声明 / the workbook part {part} declares a "
+                             "DTD or entities, which no spreadsheet needs (an XML attack?)")
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.UnparsedEntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    return parser
+
+
+def _feed(zf: zipfile.ZipFile, info: zipfile.ZipInfo, parser, fname: str, budget: list[int],
+          limits: ReadLimits) -> None:
+    """Inflate one part in 1 MiB pieces into ``parser``, counting the bytes actually inflated
+    against what is left of the limit (a part may lie about its size)."""
     try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object,
-                               engine="calamine")
+        with zf.open(info) as fh:
+            while chunk := fh.read(1 << 20):
+                budget[0] -= len(chunk)
+                if budget[0] < 0:
+                    raise _refuse(fname, (
+                        f"工作簿解压后过大 / the workbook inflates to more than "
+                        f"{limits.max_uncompressed_bytes / 1e6:,.0f} MB (part {info.filename}); "
+                        "a zip bomb, or a table too large for a spreadsheet: save it as CSV"))
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except _StopScanError:
+        pass
+    except xml.parsers.expat.ExpatError as exc:
+        raise _refuse(fname, f"not a readable Excel file: part {info.filename} is not "
+                             f"well-formed XML ({exc})") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        raise _refuse(fname, f"not a readable Excel file: part {info.filename} cannot be "
+                             f"inflated ({exc})") from None
+
+
+def _local(name: str) -> str:
+    return name.rpartition(":")[2]
+
+
+def _xlsx_sheets(zf: zipfile.ZipFile, fname: str, budget: list[int], limits: ReadLimits
+                 ) -> list[_SheetInfo]:
+    """Sheets of an .xlsx in workbook order, with visibility and XML part."""
+    names = {i.filename: i for i in zf.infolist()}
+    lower = {k.lower(): v for k, v in names.items()}
+
+    def part(path: str) -> zipfile.ZipInfo | None:
+        path = path.lstrip("/")
+        return names.get(path) or lower.get(path.lower())
+
+    def relationships(rels_path: str) -> dict[str, tuple[str, str]]:
+        info = part(rels_path)
+        out: dict[str, tuple[str, str]] = {}
+        if info is None:
+            return out
+        parser = _expat_parser(fname, rels_path)
+
+        def start(name, attrs):
+            if _local(name) == "Relationship" and "Id" in attrs:
+                out[attrs["Id"]] = (attrs.get("Type", ""), attrs.get("Target", ""))
+
+        parser.StartElementHandler = start
+        _feed(zf, info, parser, fname, budget, limits)
+        return out
+
+    root = relationships("_rels/.rels")
+    book = next((t for ty, t in root.values() if ty.endswith("/officeDocument")),
+                "xl/workbook.xml").lstrip("/")
+    book_info = part(book)
+    if book_info is None:
+        raise _refuse(fname, "not a readable Excel file: the workbook part is missing")
+    folder = book.rpartition("/")[0]
+    rels = relationships(f"{folder}/_rels/{book.rpartition('/')[2]}.rels" if folder else
+                         f"_rels/{book}.rels")
+    sheets: list[_SheetInfo] = []
+    parser = _expat_parser(fname, book)
+
+    def start(name, attrs):
+        if _local(name) != "sheet":
+            return
+        if len(sheets) >= limits.max_zip_entries:  # no workbook has more sheets than parts
+            raise _refuse(fname, f"the workbook lists more than {limits.max_zip_entries:,} "
+                                 "sheets; a broken or hostile file")
+        rid = next((v for k, v in attrs.items() if _local(k) == "id"), None)
+        typ, target = rels.get(rid, ("", ""))
+        if target.startswith("/"):
+            target = target.lstrip("/")
+        elif target:
+            target = f"{folder}/{target}" if folder else target
+        # resolve ../ in targets such as "../xl/worksheets/sheet1.xml"
+        parts: list[str] = []
+        for seg in target.split("/"):
+            if seg == "..":
+                if parts:
+                    parts.pop()
+            elif seg and seg != ".":
+                parts.append(seg)
+        info = part("/".join(parts)) if parts else None
+        sheets.append(_SheetInfo(
+            name=attrs.get("name", ""), visible=attrs.get("state", "visible") == "visible",
+            index=len(sheets),
+            worksheet=typ.endswith("/worksheet") or (not typ and info is not None),
+            part=info.filename if info is not None else None))
+
+    parser.StartElementHandler = start
+    _feed(zf, book_info, parser, fname, budget, limits)
+    return sheets
+
+
+def _check_shared_strings(zf: zipfile.ZipFile, fname: str, budget: list[int],
+                          limits: ReadLimits) -> None:
+    """The engine reserves room for the shared-string count the part declares: refuse a count
+    no table needs (a 1 KB part declaring 10¹² strings would abort the process)."""
+    info = next((i for i in zf.infolist() if i.filename.lower().endswith("sharedstrings.xml")),
+                None)
+    if info is None:
+        return
+    parser = _expat_parser(fname, info.filename)
+
+    def start(name, attrs):
+        if _local(name) == "sst":
+            for key in ("uniqueCount", "count"):
+                text = attrs.get(key, "0")
+                n = int(text) if text.isdigit() else 0
+                if n > limits.max_cells or (key == "uniqueCount" and n > info.file_size):
+                    raise _refuse(fname, (
+                        f"工作簿声明的共享字符串数量不合理 / the workbook declares {text} shared "
+                        f"strings in a part of {info.file_size:,} bytes (more than this reader "
+                        f"opens, {limits.max_cells:,}); a broken or hostile file"))
+            raise _StopScanError
+
+    parser.StartElementHandler = start
+    _feed(zf, info, parser, fname, budget, limits)
+
+
+def _scan_xlsx_sheet(zf: zipfile.ZipFile, sheet: _SheetInfo, fname: str, budget: list[int],
+                     limits: ReadLimits) -> _SheetScan:
+    """Stream the sheet's XML once: last row and column holding a value, error cells and
+    formulas without a cached value. Refuses as soon as the sheet passes the limits.
+
+    Speed matters (a callback per element): there is no end-element handler. A cell is
+    settled when the next cell or row starts, or when the part ends, and the text of ``<f>`` and
+    ``<v>`` is collected (for formula and error cells only) until the next element starts.
+    """
+    scan = _SheetScan()
+    info = zf.getinfo(sheet.part)
+    parser = _expat_parser(fname, sheet.part)
+    parser.buffer_text = True
+    position = [0, 0]            # row and column of the last cell or row seen
+    cell: list | None = None      # [row, col, type, formula text | None, value text | None]
+    capture: list[str] = []
+    capturing = [None]            # index in `cell` the collected text belongs to
+
+    def text(data):
+        capture.append(data)
+
+    def settle():
+        nonlocal cell
+        if capturing[0] is not None:
+            cell[capturing[0]] = "".join(capture)[:200]
+            capturing[0] = None
+            parser.CharacterDataHandler = None
+        row, col, typ, formula, value = cell
+        cell = None
+        no_value = formula is not None and (value is None or (
+            not value.strip() and typ not in ("str", "inlineStr")))
+        if value is None and not no_value:
+            return  # an empty (styled) cell: the engine skips it
+        scan.cells += 1
+        if row > scan.max_row or col > scan.max_col:
+            scan.max_row, scan.max_col = max(row, scan.max_row), max(col, scan.max_col)
+            if (scan.max_row > limits.max_rows or scan.max_col > limits.max_columns
+                    or scan.max_row * scan.max_col > limits.max_cells):
+                _check_extent(scan, sheet.name, fname, limits)
+        if typ == "e":
+            scan.mark(row, col, (value or "#ERROR").strip()[:20])
+        elif no_value:
+            scan.mark(row, col, "=" + (formula or "").strip()[:60])
+
+    def start(name, attrs):
+        nonlocal cell
+        if ":" in name:
+            name = name.rpartition(":")[2]
+        if capturing[0] is not None:  # the text of <f> or <v> ends where an element starts
+            cell[capturing[0]] = "".join(capture)[:200]
+            capturing[0] = None
+            parser.CharacterDataHandler = None
+        if name == "c":
+            if cell is not None:
+                settle()
+            ref = attrs.get("r")
+            if ref:
+                row, col = _cell_position(ref, fname)
+            else:  # position implied by order
+                row, col = position[0], position[1] + 1
+            position[0], position[1] = row, col
+            cell = [row, col, attrs.get("t", "n"), None, None]
+        elif name == "row":
+            if cell is not None:
+                settle()
+            ref = attrs.get("r")
+            if ref is not None and not ref.isdigit():
+                raise _refuse(fname, f"bad row number {ref[:20]!r} in the sheet XML")
+            position[0] = int(ref) if ref else position[0] + 1
+            position[1] = 0
+        elif cell is not None:
+            if name == "v":
+                cell[4] = ""
+                if cell[2] == "e" or cell[3] is not None:
+                    capture.clear()
+                    capturing[0] = 4
+                    parser.CharacterDataHandler = text
+            elif name == "f":
+                cell[3] = ""
+                capture.clear()
+                capturing[0] = 3
+                parser.CharacterDataHandler = text
+            elif name == "is":
+                cell[4] = "inline"
+
+    parser.StartElementHandler = start
+    _feed(zf, info, parser, fname, budget, limits)
+    if cell is not None:
+        settle()
+    return scan
+
+
+def _xlsx_guard(path: Path, fname: str, wanted, limits: ReadLimits) -> list[_SheetInfo]:
+    """Check an .xlsx before the engine sees it; returns the sheets, those to read scanned."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _refuse(fname, f"not a readable Excel file ({exc})") from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > limits.max_zip_entries:
+            raise _refuse(fname, (
+                f"工作簿包含的部件过多 / the workbook holds {len(infos):,} parts, more than this "
+                f"reader opens ({limits.max_zip_entries:,}); a broken or hostile file"))
+        declared = sum(i.file_size for i in infos)
+        if declared > limits.max_uncompressed_bytes:
+            raise _refuse(fname, (
+                f"工作簿解压后过大 / the workbook would inflate to {declared / 1e6:,.0f} MB, more "
+                f"than this reader opens ({limits.max_uncompressed_bytes / 1e6:,.0f} MB); a zip "
+                "bomb, or a table too large for a spreadsheet: save it as CSV"))
+        for i in infos:
+            ratio = i.file_size / max(i.compress_size, 1)
+            if i.file_size > 1_000_000 and ratio > limits.max_compression_ratio:
+                raise _refuse(fname, (
+                    f"工作簿部件压缩比异常 / part {i.filename} would inflate {ratio:,.0f} times "
+                    f"(from {i.compress_size:,} to {i.file_size:,} bytes; real sheets compress "
+                    f"less than {limits.max_compression_ratio:,.0f} times): a zip bomb?"))
+        budget = [limits.max_uncompressed_bytes]
+        _check_shared_strings(zf, fname, budget, limits)
+        sheets = _xlsx_sheets(zf, fname, budget, limits)
+        names = wanted(sheets)
+        for s in sheets:
+            if s.worksheet and s.part is not None and s.name in names:
+                s.scan = _scan_xlsx_sheet(zf, s, fname, budget, limits)
+    return sheets
+
+
+# ------------------------------------------------------------------- .xls (BIFF in OLE2)
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!",
+                0x1D: "#NAME?", 0x24: "#NUM!", 0x2A: "#N/A", 0x2B: "#GETTING_DATA"}
+
+
+def _ole_stream(data: bytes, fname: str) -> bytes:
+    """The workbook stream of an OLE2 compound file (every chain bounded and loop-checked)."""
+    bad = _refuse(fname, "not a readable Excel file (the .xls container is damaged)")
+    if len(data) < 512 or not data.startswith(_OLE_MAGIC):
+        raise bad
+    shift, mini_shift = struct.unpack_from("<HH", data, 30)
+    n_fat, first_dir = struct.unpack_from("<II", data, 44)
+    cutoff, first_minifat, _n_minifat, first_difat = struct.unpack_from("<IIII", data, 56)
+    if shift not in (9, 12) or mini_shift != 6:
+        raise bad
+    size = 1 << shift
+    # the header fills sector -1 (512 bytes, or 4096 in version 4); a short last sector counts
+    n_sectors = -(-(len(data) - size) // size)
+
+    def sector(sid: int) -> bytes:
+        if sid >= n_sectors:
+            raise bad
+        start = (sid + 1) * size
+        return data[start:start + size]
+
+    difat = list(struct.unpack_from("<109I", data, 76))
+    sid, hops = first_difat, 0
+    while sid < 0xFFFFFFFA:
+        hops += 1
+        if hops > n_sectors:
+            raise bad
+        ids = struct.unpack(f"<{size // 4}I", sector(sid))
+        difat.extend(ids[:-1])
+        sid = ids[-1]
+    fat_ids = [s for s in difat[:min(n_fat, n_sectors)] if s < 0xFFFFFFFA]
+    if not fat_ids:
+        raise bad
+    fat = np.frombuffer(b"".join(sector(s) for s in fat_ids), dtype="<u4")
+
+    def chain(start: int, table: np.ndarray, count: int) -> list[int]:
+        out, sid = [], start
+        while sid < 0xFFFFFFFA:
+            if sid >= len(table) or len(out) >= count:
+                raise bad  # past the table, or a loop
+            out.append(sid)
+            sid = int(table[sid])
+        return out
+
+    directory = b"".join(sector(s) for s in chain(first_dir, fat, n_sectors))
+    entries = []
+    for off in range(0, len(directory) - 127, 128):
+        name_len = struct.unpack_from("<H", directory, off + 64)[0]
+        name = directory[off:off + max(0, min(name_len, 64) - 2)].decode("utf-16-le", "replace")
+        kind = directory[off + 66]
+        start, length = struct.unpack_from("<IQ", directory, off + 116)
+        entries.append((name, kind, start, length if shift == 12 else length & 0xFFFFFFFF))
+    if not entries:
+        raise bad
+    stream = next((e for e in entries if e[1] == 2 and e[0] in ("Workbook", "Book")), None)
+    if stream is None and any(e[0] == "EncryptedPackage" for e in entries):
+        raise _refuse(fname, "工作簿有密码保护 / the workbook is encrypted (password-protected): "
+                             "save it again without a password")
+    if stream is None:
+        raise _refuse(fname, "not a readable Excel file (no workbook stream in the .xls)")
+    _name, _kind, start, length = stream
+    if length > len(data):
+        raise bad
+    if length >= cutoff:
+        raw = b"".join(sector(s) for s in chain(start, fat, n_sectors))
+    else:  # small streams live in the mini stream, 64-byte sectors chained by the mini FAT
+        root = entries[0]
+        mini = b"".join(sector(s) for s in chain(root[2], fat, n_sectors))
+        minifat = np.frombuffer(b"".join(sector(s) for s in chain(first_minifat, fat,
+                                                                   n_sectors)), dtype="<u4")
+        raw = b"".join(mini[s * 64:(s + 1) * 64] for s in chain(start, minifat, len(minifat)))
+    if len(raw) < length:
+        raise bad
+    return raw[:length]
+
+
+def _xls_guard(path: Path, fname: str, size: int, limits: ReadLimits) -> list[_SheetInfo]:
+    """Scan the BIFF records of every sheet of an .xls: the engine loads all sheets when it
+    opens the file, reserves the cells a DIMENSIONS record declares, and builds a dense grid
+    up to the last cell of each sheet."""
+    if size > limits.max_xls_bytes:
+        raise _refuse(fname, (
+            f".xls 文件过大 / the .xls file is {size / 1e6:,.0f} MB, more than this reader opens "
+            f"({limits.max_xls_bytes / 1e6:,.0f} MB); save the table as CSV"))
+    stream = _ole_stream(path.read_bytes(), fname)
+    sheets: list[tuple[_SheetInfo, int]] = []
+    pos, n = 0, len(stream)
+    biff8 = True
+    while pos + 4 <= n:  # workbook globals
+        typ, length = struct.unpack_from("<HH", stream, pos)
+        body = stream[pos + 4:pos + 4 + length]
+        pos += 4 + length
+        if typ == 0x0809 and length >= 2:  # BOF: BIFF8 (0x0600) or older
+            biff8 = struct.unpack_from("<H", body, 0)[0] == 0x0600
+        elif typ == 0x0085 and length >= 7:  # BOUNDSHEET
+            offset, state, kind, cch = struct.unpack_from("<IBBB", body, 0)
+            if biff8 and length >= 8:  # then a flag byte: UTF-16 or compressed Latin-1
+                raw, wide = body[8:], body[7] & 1
+            else:
+                raw, wide = body[7:], 0
+            name = raw[:2 * cch].decode("utf-16-le", "replace") if wide else \
+                raw[:cch].decode("latin-1")
+            sheets.append((_SheetInfo(name=name, visible=(state & 3) == 0,
+                                      worksheet=kind == 0, index=len(sheets)), offset))
+        elif typ == 0x00FC and length >= 8:  # SST: the engine may reserve the count
+            _total, unique = struct.unpack_from("<II", body, 0)
+            if unique > limits.max_cells or unique > n:
+                raise _refuse(fname, f"the .xls declares {unique:,} shared strings in a "
+                                     f"stream of {n:,} bytes; a broken or hostile file")
+        elif typ == 0x000A:  # EOF of the globals
+            break
+    for info, offset in sheets:
+        info.scan = _scan_biff_sheet(stream, offset, info.name, fname, limits)
+    return [s for s, _ in sheets]
+
+
+def _scan_biff_sheet(stream: bytes, pos: int, sheet: str, fname: str, limits: ReadLimits
+                     ) -> _SheetScan:
+    scan = _SheetScan()
+    n = len(stream)
+    depth, seen_bof = 0, False
+    unpack = struct.unpack_from
+    while pos + 4 <= n:
+        typ, length = unpack("<HH", stream, pos)
+        start = pos + 4
+        pos = start + length
+        if length > n - start:
+            break
+        if depth:  # an embedded chart or other substream: the engine skips it
+            depth += typ == 0x0809
+            depth -= typ == 0x000A
+            continue
+        if typ == 0x0809:
+            if seen_bof:
+                depth = 1
+            seen_bof = True
+            continue
+        if typ == 0x000A:
+            break
+        if typ == 0x0200:  # DIMENSIONS: the engine reserves rows × columns cells
+            if length == 14:
+                first_row, last_row, first_col, last_col = unpack("<IIHH", stream, start)
+            elif length == 10:
+                first_row, last_row, first_col, last_col = unpack("<HHHH", stream, start)
+            else:
+                continue
+            if first_col > 0xFF or last_col < first_col:
+                first_col = 0
+            if last_row >= 1 and last_col >= 1:
+                rows, cols = last_row - first_row, last_col - first_col
+                if rows < 0 or rows * cols > limits.max_cells:
+                    raise _refuse(fname, (
+                        f"工作表“{sheet}”声明的范围过大 / sheet {sheet!r} declares "
+                        f"rows {first_row + 1}–{last_row} × columns {first_col + 1}–{last_col}"
+                        f" ({max(rows, 0) * cols:,} cells), more than this reader opens "
+                        f"({limits.max_cells:,} cells); a broken or hostile file"))
+            continue
+        if typ in (0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD, 0x0006, 0x00BD) \
+                and length >= 6:
+            row, col = unpack("<HH", stream, start)
+            last = col
+            if typ == 0x00BD:  # MULRK: a run of cells, last column in the final 2 bytes
+                last = unpack("<H", stream, start + length - 2)[0]
+                if last < col:
+                    continue
+                scan.cells += last - col + 1
+            else:
+                scan.cells += 1
+            if row + 1 > scan.max_row or last + 1 > scan.max_col:
+                scan.max_row = max(scan.max_row, row + 1)
+                scan.max_col = max(scan.max_col, last + 1)
+                _check_extent(scan, sheet, fname, limits)
+            if typ == 0x0205 and length >= 8 and stream[start + 7]:  # BOOLERR, an error
+                scan.mark(row + 1, col + 1, _BIFF_ERRORS.get(stream[start + 6], "#ERROR"))
+            elif typ == 0x0006 and length >= 14 and stream[start + 12:start + 14] == b"\xff\xff" \
+                    and stream[start + 6] == 2:  # a formula whose cached result is an error
+                scan.mark(row + 1, col + 1, _BIFF_ERRORS.get(stream[start + 8], "#ERROR"))
+    return scan
+
+
+def _load_excel(path: Path, sheet, report: ReadReport, limits: ReadLimits, size: int):
+    """The grid of cell texts of the sheet to read, and indicator metadata if the workbook
+    carries an ``indicators`` sheet (as :func:`write` makes)."""
+    fname = path.name
+    with open(path, "rb") as fh:
+        magic = fh.read(8)
+    if magic.startswith(b"PK"):
+        kind = "xlsx"
+    elif magic == _OLE_MAGIC:
+        kind = "xls"
+    elif magic.lstrip().startswith(b"<"):
+        raise _refuse(fname, "not a readable Excel file: it is an HTML or XML text file with an "
+                             "Excel name (some portals export tables so); open it in Excel and "
+                             "save it as .xlsx or CSV")
+    else:
+        raise _refuse(fname, "not a readable Excel file (neither an .xlsx zip nor an .xls "
+                             "compound file)")
+
+    def wanted(sheets: list[_SheetInfo]) -> set[str]:
+        chosen = _choose_sheet(sheets, sheet, fname)
+        meta = {s.name for s in sheets if s.name == "indicators" and s.worksheet}
+        return {chosen.name} | meta
+
+    if kind == "xlsx":
+        sheets = _xlsx_guard(path, fname, wanted, limits)
+    else:
+        sheets = _xls_guard(path, fname, size, limits)
+    chosen = _choose_sheet(sheets, sheet, fname)
+    try:
+        from python_calamine import CalamineWorkbook
     except ImportError as exc:
         raise DataError(Issue(f"reading this Excel file needs an extra package ({exc}); "
-                              "install python-calamine", file=path.name)) from exc
+                              "install python-calamine", file=fname)) from exc
+    try:
+        with CalamineWorkbook.from_path(str(path)) as book:
+            grid = _calamine_grid(book, chosen)
+            meta_sheet = next((s for s in sheets if s.name == "indicators" and s is not chosen
+                               and s.worksheet and s.scan is not None), None)
+            meta_rows = _calamine_grid(book, meta_sheet) if meta_sheet else None
+    except DataError:
+        raise
     except Exception as exc:
-        raise DataError(Issue(f"not a readable Excel file ({exc})", file=path.name)) from exc
-    meta = {}
-    if "indicators" in sheets:
-        m = sheets["indicators"]
-        m.columns = [str(c) for c in m.iloc[0]]
-        m = m.iloc[1:]
-        if "id" in m.columns:
-            for rec in m.to_dict("records"):
-                fields = {k: ("" if pd.isna(v) else str(v)) for k, v in rec.items()
-                          if k in Indicator.__dataclass_fields__}
-                meta[fields["id"]] = Indicator(**fields)
-    names = list(sheets)
-    if sheet is None:
-        key = names[0]
-    elif isinstance(sheet, int):
-        key = names[sheet]
-    else:
-        if sheet not in sheets:
-            raise DataError(Issue(f"no sheet {sheet!r}; sheets are {names}", file=path.name))
-        key = sheet
-    grid = sheets[key]
-    grid = grid.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
-                    else (str(int(v)) if isinstance(v, float) and v.is_integer()
-                          and abs(v) < 1e15 else str(v)))
+        raise DataError(Issue(f"not a readable Excel file ({exc})", file=fname)) from exc
+    skipped = []
+    for s in sheets:
+        if s is chosen:
+            continue
+        why = ("read as indicator metadata" if s is meta_sheet else
+               "hidden" if not s.visible else "not a worksheet" if not s.worksheet else
+               "not the first visible sheet")
+        skipped.append(f"{s.name!r} ({why})")
+    note = f"sheet {chosen.name!r} read" + ("" if chosen.visible else " (hidden, as asked)")
+    if skipped:
+        note += f"; other sheets not read as data: {', '.join(skipped)}"
+    report.notices.append(note)
+    meta: dict[str, Indicator] = {}
+    if meta_rows is not None and len(meta_rows):
+        head = [str(c).strip() for c in meta_rows[0]]
+        if "id" in head:
+            fields = [(j, h) for j, h in enumerate(head) if h in Indicator.__dataclass_fields__]
+            for rec in meta_rows[1:]:
+                values = {h: _shown(rec[j]) for j, h in fields}
+                if values.get("id"):
+                    meta[values["id"]] = Indicator(**values)
     return grid, meta
 
 
+def _choose_sheet(sheets: list[_SheetInfo], sheet, fname: str) -> _SheetInfo:
+    names = [s.name for s in sheets]
+    if sheet is None:
+        chosen = next((s for s in sheets if s.visible and s.worksheet), None)
+        if chosen is None:
+            raise _refuse(fname, f"the workbook has no visible worksheet (sheets: {names}); "
+                                 "pass sheet='...' to read a hidden one")
+        return chosen
+    if isinstance(sheet, int) and not isinstance(sheet, bool):
+        if not -len(sheets) <= sheet < len(sheets):
+            raise _refuse(fname, f"no sheet number {sheet}; the workbook has {len(sheets)} "
+                                 f"sheet(s): {names}")
+        chosen = sheets[sheet]
+    else:
+        chosen = next((s for s in sheets if s.name == sheet), None)
+        if chosen is None:
+            raise _refuse(fname, f"no sheet {sheet!r}; sheets are {names}")
+    if not chosen.worksheet:
+        raise _refuse(fname, f"sheet {chosen.name!r} is not a worksheet (a chart?)")
+    return chosen
+
+
+def _calamine_grid(book, info: _SheetInfo) -> np.ndarray:
+    """Cell texts of one scanned sheet from A1, so grid row i is the sheet's row i + 1; error
+    cells and formulas without a cached value carry their marker. An object array of str
+    (pandas would turn it into Arrow strings and back, a copy of every cell each way)."""
+    scan = info.scan
+    if scan is None or scan.cells == 0:
+        return np.empty((0, 0), dtype=object)
+    try:
+        sheet = book.get_sheet_by_name(info.name)
+    except Exception:  # a BIFF5 name decoded otherwise than the engine does: go by position
+        sheet = book.get_sheet_by_index(info.index)
+    rows = sheet.to_python(skip_empty_area=False)
+    del sheet
+    n_rows = max(len(rows), scan.max_row)
+    n_cols = max(max((len(r) for r in rows), default=0), scan.max_col)
+    grid = np.full((n_rows, n_cols), "", dtype=object)
+    if rows:
+        body = np.empty((len(rows), len(rows[0]) if rows else 0), dtype=object)
+        body[:] = rows
+        grid[:body.shape[0], :body.shape[1]] = body
+        del body
+    del rows
+    grid = _EXCEL_TEXT(grid)
+    if scan.marked_rows:
+        marks = np.asarray([_MARK + t for t in scan.texts], dtype=object)
+        rows_at = np.frombuffer(scan.marked_rows, dtype=np.uint32).astype(np.int64) - 1
+        cols_at = np.frombuffer(scan.marked_cols, dtype=np.uint32).astype(np.int64) - 1
+        grid[rows_at, cols_at] = marks[np.frombuffer(scan.marked_text, dtype=np.uint32)]
+    return grid
+
+
+def _excel_text(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    return str(v)
+
+
+_EXCEL_TEXT = np.frompyfunc(_excel_text, 1, 1)
+
+
+# --------------------------------------------------------------------------- text files
 def _read_text(path, raw, enc, fname, report, layout, indicator, unit, region, provenance,
-               sep):
+               sep, sampled=False):
     head = raw[:4096].decode(enc, errors="replace").lstrip("\ufeff")
     first = head.splitlines()[0] if head else ""
     if layout in ("auto", "nbs") and (_NBS_FIRST.match(first) or
                                       _NBS_FIRST.match(repair_mojibake(first) or "") or
                                       first.startswith("Database")):
-        text = path.read_bytes().decode(enc)
-        lines = text.lstrip("\ufeff").splitlines()
-        grid = _grid_from_lines(lines, sep)
+        text = _decode_all(path, enc, fname, report)
+        grid = _grid_from_lines(text.lstrip("\ufeff").splitlines(), sep)
         return _cells_from_grid(grid, fname, report, "nbs", indicator, unit, region,
                                 provenance)
-    # ordinary table: read the header once to learn which columns hold text
-    try:
-        header = pd.read_csv(path, encoding=enc, nrows=0, sep=sep).columns
-    except Exception as exc:
-        raise DataError(Issue(f"cannot read as a {('tab' if sep == chr(9) else 'comma')}-"
-                              f"separated table ({exc})", file=fname)) from exc
-    import csv
-
-    first_line = next(csv.reader([head.splitlines()[0] if head else ""], delimiter=sep), [])
-    names = [c.strip() for c in first_line]
-    dups = sorted({c for c in names if names.count(c) > 1 and c})
+    # the header is read whole (however long, quoted or not) for the duplicate check
+    names = _first_record(path, report.encoding or enc, sep, fname)
+    counts = Counter(c.strip() for c in names)
+    dups = sorted(c for c, k in counts.items() if k > 1 and c)
     if dups:
-        raise DataError(Issue(f"column header(s) {dups} appear more than once", file=fname,
+        raise DataError(Issue(f"column header(s) {_short(dups)} appear more than once", file=fname,
                               row=1))
-    canon = {c: _canon(c) for c in header}
+    canon = {c: _canon(c) for c in names}
     # names stay text; codes may be parsed as integers (fast), and are turned back into
     # text once per distinct value when regions are resolved
     text_cols = [c for c, k in canon.items() if k in ("region", "indicator", "unit")]
     # chunked parsing (pandas' default) is twice as fast here; a column whose chunks infer
-    # different types comes back as objects, which _parse_values reads cell by cell
-    # blank lines are kept, so that the row numbers errors report stay right, and accounted for
+    # different types comes back as objects, which _parse_values reads cell by cell.
+    # Blank lines are kept, so that the row numbers errors report stay right, and accounted
+    # for. index_col=False: a row longer than the header must not turn the first column into
+    # an index (pandas' default), which would shift every value under the wrong header.
     options = dict(sep=sep, dtype=dict.fromkeys(text_cols, "category"), keep_default_na=False,
-                   na_values=[], skip_blank_lines=False)
-    try:
+                   na_values=[], skip_blank_lines=False, index_col=False)
+    frame = None
+    for attempt in range(2):
+        enc = report.encoding or enc
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+                # pandas warns, then drops the fields of rows longer than the header
+                warnings.simplefilter("error", pd.errors.ParserWarning)
                 frame = pd.read_csv(path, encoding=enc, **options)
-        except UnicodeDecodeError:
-            if enc.startswith("utf-8"):  # the first MiB was UTF-8, a later part is not
-                frame = pd.read_csv(path, encoding="gb18030", **options)
-                report.encoding = "gb18030"
-            else:
-                raise
-    except UnicodeDecodeError as exc:
-        raise DataError(Issue(f"the file is neither UTF-8 nor GBK/GB18030 text ({exc})",
-                              file=fname)) from exc
-    except Exception as exc:
-        raise DataError(Issue(f"cannot parse the table ({exc})", file=fname)) from exc
+            break
+        except UnicodeDecodeError as exc:
+            if attempt or not sampled:
+                raise DataError(Issue(f"the text cannot be decoded as {enc} ({exc})",
+                                      file=fname)) from exc
+            # the first MiB read as one encoding, a later part does not: judge the whole file
+            _decode_all(path, enc, fname, report)
+        except (pd.errors.ParserWarning, pd.errors.ParserError) as exc:
+            if "Expected" not in str(exc) and "Length of header" not in str(exc):
+                raise DataError(Issue(f"cannot parse the table ({exc})", file=fname)) from exc
+            # rows of different lengths: read the cells as a grid, so that cells past the
+            # header are set aside with their row and column instead of lost
+            text = _decode_all(path, enc, fname, report)
+            grid = _grid_from_lines(text.lstrip("\ufeff").splitlines(), sep)
+            return _cells_from_grid(grid, fname, report, layout, indicator, unit, region,
+                                    provenance, header_row=0)
+        except DataError:
+            raise
+        except Exception as exc:
+            raise DataError(Issue(f"cannot parse the table ({exc})", file=fname)) from exc
+    if frame.shape[1] != len(names):
+        raise DataError(Issue(f"the header has {len(names)} fields but the table "
+                              f"{frame.shape[1]} columns", file=fname, row=1))
+    blank = {}
+    for j, name in enumerate(names):
+        if not name.strip():
+            blank[frame.columns[j]] = f"column {j + 1} (no header)"
+    if blank:
+        frame = frame.rename(columns=blank)
+    col_filled = [_filled(frame[c]) for c in frame.columns]
+    report.cells_in = sum(1 for c in names if c.strip()) + int(sum(f.sum() for f in col_filled))
     rows = None
     if _may_hold_blank_rows(frame):
-        empty = frame.astype(str).apply(lambda c: c.str.strip().isin(["", "nan"])).all(axis=1)
-        rows = np.flatnonzero(~empty.to_numpy()) + 2  # header is line 1
-        for i in np.flatnonzero(empty.to_numpy()):
-            report.rows_in += 1
-            report.set_aside.append(Issue("blank line", row=int(i) + 2))
-        frame = frame[~empty.to_numpy()].reset_index(drop=True)
+        empty = ~np.logical_or.reduce(col_filled) if col_filled else np.ones(len(frame), bool)
+        rows = np.flatnonzero(~empty) + 2  # header is line 1
+        for i in np.flatnonzero(empty):
+            _aside(report, Issue("blank line", row=int(i) + 2))
+        frame = frame[~empty].reset_index(drop=True)
         for c in frame.columns:
             if isinstance(frame[c].dtype, pd.CategoricalDtype):
                 frame[c] = frame[c].cat.remove_unused_categories()
     return _cells_from_frame(frame, fname, header_line=1, report=report, layout=layout,
-                             indicator=indicator, unit=unit, region=region, rows=rows)
+                             indicator=indicator, unit=unit, region=region, rows=rows,
+                             blank=frozenset(blank.values()))
+
+
+def _decode_all(path: Path, enc: str, fname: str, report: ReadReport) -> str:
+    """The whole file as text. When the encoding found on the first MiB does not hold for the
+    rest, the whole file is judged again (ASCII first, GBK later is fine; UTF-8 Chinese first
+    and GBK later is a mixed file and refused)."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode(enc)
+    except UnicodeDecodeError:
+        pass
+    try:
+        found = detect_encoding(raw)
+    except DataError as exc:
+        raise DataError([Issue(i.reason, file=fname) for i in exc.issues]) from None
+    report.notices.append(f"the first MiB reads as {enc}, the whole file only as {found}")
+    report.encoding = found
+    return raw.decode(found)
+
+
+def _first_record(path: Path, enc: str, sep: str, fname: str) -> list[str]:
+    try:
+        with open(path, encoding=enc, newline="") as fh:
+            names = next(csv.reader(fh, delimiter=sep), [])
+    except UnicodeDecodeError as exc:
+        raise DataError(Issue(f"the header line cannot be decoded as {enc} ({exc})",
+                              file=fname, row=1)) from exc
+    except csv.Error as exc:
+        raise DataError(Issue(f"cannot read the header line ({exc})", file=fname,
+                              row=1)) from exc
+    if names:
+        names[0] = names[0].lstrip("\ufeff")
+    return names
 
 
 def _may_hold_blank_rows(frame: pd.DataFrame) -> bool:
@@ -364,114 +1328,179 @@ def _may_hold_blank_rows(frame: pd.DataFrame) -> bool:
     return len(frame) > 0
 
 
-def _grid_from_lines(lines: list[str], sep: str) -> pd.DataFrame:
-    import csv
-
+def _grid_from_lines(lines: list[str], sep: str) -> np.ndarray:
     rows = list(csv.reader(lines, delimiter=sep))
     width = max((len(r) for r in rows), default=0)
-    return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    grid = np.full((len(rows), width), "", dtype=object)
+    for i, r in enumerate(rows):
+        grid[i, :len(r)] = r
+    return grid
 
 
 # --------------------------------------------------------------------------- layouts
-def _cells_from_grid(grid: pd.DataFrame, fname, report, layout, indicator, unit, region,
-                     provenance) -> _Cells:
-    """A grid of strings (Excel sheet or NBS CSV): find metadata lines, the header row and
-    footnotes, then hand the table to :func:`_cells_from_frame`."""
-    grid = grid.fillna("").astype(str)
-    n = len(grid)
-    first_cells = [str(grid.iat[i, 0]).strip() if grid.shape[1] else "" for i in range(n)]
+def _cells_from_grid(values: np.ndarray, fname, report, layout, indicator, unit, region,
+                     provenance, *, header_row: int | None = None) -> _Cells:
+    """A grid of strings (an object array: Excel sheet or NBS CSV): find metadata lines, the
+    header row and footnotes, then hand the table to :func:`_cells_from_frame`. Every
+    non-empty cell of the grid is counted, and every one outside the table is a label or set
+    aside."""
+    n, width = values.shape if values.ndim == 2 else (len(values), 0)
+    if n == 0 or width == 0:
+        raise DataError(Issue("文件或工作表是空的 / the file (or sheet) holds no cells",
+                              file=fname))
+    filled = _filled(values)
+    report.cells_in = (report.cells_in or 0) + int(filled.sum())
+    first = np.array(pd.Series(values[:, 0], dtype=object).str.strip(), dtype=object)
     # repair mojibake in the first column (header, footnotes, region names)
-    for i, text in enumerate(first_cells):
+    for i in np.flatnonzero(pd.Series(first).str.contains(r"[^\x00-\x7f]").to_numpy(bool)):
+        text = first[i]
         fixed = repair_mojibake(text)
         if fixed is not None and (_NBS_FIRST.match(fixed) or re.match(r"^(指标|时间|Indicators|"
                                                                         r"Year|注|数据来源|Data)",
                                                                         fixed)):
             report.notices.append(f"row {i + 1}: repaired mojibake {text!r} → {fixed!r}")
-            first_cells[i] = fixed
-            grid.iat[i, 0] = fixed
+            first[i] = fixed
+            values[i, 0] = fixed
     meta_ind, meta_unit = indicator, unit
-    header_row = None
-    for i, text in enumerate(first_cells):
+    meta_lines: set[int] = set()
+    for i in range(min(n, _MAX_HEADER_SEARCH) if header_row is None else 0):
+        text = first[i]
         t = text.replace("£º", "：")
-        m = re.match(r"^(数据库|Database)\s*[:：?？]*\s*(.*)$", t)
+        m = re.match(r"^(数据库|數據庫|Database)\s*[:：?？]*\s*(.*)$", t)
         if m:
             if "???" in text or "？？？" in text:
                 report.notices.append(f"row {i + 1}: header text lost before the file reached "
                                       f"us (shown as '???'): {text!r}; not needed")
             provenance["database"] = m.group(2).strip("?？ ")
+            meta_lines.add(i)
             continue
-        m = re.match(r"^(指标|Indicators?)\s*[:：]\s*(.*)$", t)
+        m = re.match(r"^(指标|指標|Indicators?)\s*[:：]\s*(.*)$", t)
         if m:
             ind, u = _split_unit(m.group(2))
             meta_ind = meta_ind or ind
             meta_unit = meta_unit if meta_unit is not None else u
+            meta_lines.add(i)
             continue
-        m = re.match(r"^(时间|Year|Time)\s*[:：]\s*(.*)$", t)
+        m = re.match(r"^(时间|時間|Year|Time)\s*[:：]\s*(.*)$", t)
         if m:
             provenance["time"] = m.group(2)
+            meta_lines.add(i)
             continue
-        row_vals = [str(v).strip() for v in grid.iloc[i].tolist()]
-        if sum(_year_of(v) is not None for v in row_vals[1:]) >= 1 or _canon(text) is not None:
+        row_vals = values[i, 1:]
+        if any(_year_of(v) is not None for v in row_vals) or _canon(text) is not None:
             header_row = i
             break
     if header_row is None:
         raise DataError(Issue("no header row found: expected a row naming the region column "
                               "and the years (e.g. '地区,2024年,2023年')", file=fname))
-    header = [str(v).strip() for v in grid.iloc[header_row].tolist()]
-    body = grid.iloc[header_row + 1:]
-    # trailing footnotes and source lines are kept as provenance, never read as data
-    keep = []
+    header = [str(v).strip() for v in values[header_row]]
+    names = [h if h else f"column {j + 1} (no header)" for j, h in enumerate(header)]
+    counts = Counter(h for h in header if h)
+    dups = sorted(h for h, k in counts.items() if k > 1)
+    if dups:
+        raise DataError(Issue(f"column header(s) {_short(dups)} appear more than once", file=fname,
+                              row=header_row + 1))
+    # lines above the header: metadata (数据库/指标/时间) is read; anything else is set aside
+    for i in range(header_row):
+        cells = np.flatnonzero(filled[i])
+        if not cells.size:
+            _aside(report, Issue("blank line", row=i + 1))
+            continue
+        for j in cells:
+            if i in meta_lines and j == 0:
+                report.cells_labels += 1
+                continue
+            reason = ("text beside a metadata line (数据库/指标/时间), not read" if i in meta_lines
+                      else "line above the header row (a title or note), not read as data")
+            _aside(report, Issue(reason, row=i + 1, column=names[j],
+                                 value=_shown(values[i, j]).strip()[:60]))
+    body = values[header_row + 1:]
+    body_filled = filled[header_row + 1:]
+    text0 = pd.Series(first[header_row + 1:], dtype=object).astype(str)
+    first_filled = body_filled[:, 0]
+    rest_filled = body_filled[:, 1:].any(axis=1) if width > 1 else np.zeros(len(body), bool)
+    # trailing footnotes and source lines are kept as provenance, never read as data. NBS notes
+    # come last and run over several lines ("注：1.…", "2.…"): once a note starts, every
+    # following line without values belongs to it
+    starts_note = text0.str.match(_FOOTNOTE_RE.pattern, flags=re.I).to_numpy(bool) | (
+        first_filled & ~rest_filled & (text0.str.len().to_numpy() > 40))
+    in_notes = np.maximum.accumulate(starts_note) if len(starts_note) else starts_note
+    is_note = in_notes & ~rest_filled & first_filled
+    is_blank = ~first_filled & ~rest_filled
     notes = []
-    in_notes = False
-    for i in range(len(body)):
-        line_no = header_row + 2 + i
-        text = str(body.iat[i, 0]).strip()
-        rest = [str(v).strip() for v in body.iloc[i, 1:].tolist()]
-        # NBS notes come last and run over several lines ("注：1.…", "2.…"): once a note
-        # starts, every following line without values belongs to it
-        starts_note = _FOOTNOTE_RE.match(text) or (text and not any(rest) and len(text) > 40)
-        in_notes = bool(in_notes or starts_note)
-        if in_notes and not any(rest) and text:
+    for i in np.flatnonzero(is_note | is_blank):
+        line_no = header_row + 2 + int(i)
+        if is_note[i]:
+            text = str(text0.iat[i])
             notes.append(text)
-            report.set_aside.append(Issue("footnote or source line (kept in the panel's "
-                                          "provenance)", row=line_no, value=text[:60]))
-            report.rows_in += 1
-            continue
-        if not text and not any(rest):
-            report.rows_in += 1
-            report.set_aside.append(Issue("blank line", row=line_no))
-            continue
-        keep.append(i)
+            _aside(report, Issue("footnote or source line (kept in the panel's provenance)",
+                                 row=line_no, value=text[:60]))
+        else:
+            _aside(report, Issue("blank line", row=line_no))
     if notes:
         provenance["notes"] = notes
-    body = body.iloc[keep]
-    body.columns = range(body.shape[1])
-    rows = (np.asarray(keep) + header_row + 2).astype(np.int64)
-    frame = pd.DataFrame({h if h else f"column {j + 1}": body[j].to_numpy()
-                          for j, h in enumerate(header) if j < body.shape[1]})
+    keep = np.flatnonzero(~(is_note | is_blank))
+    rows = (keep + header_row + 2).astype(np.int64)
+    frame = pd.DataFrame({nm: body[keep, j] for j, nm in enumerate(names)}, dtype=object)
     if report.layout is None:
         report.layout = "nbs_export" if layout == "nbs" or "database" in provenance else None
+    blank = frozenset(nm for nm, h in zip(names, header, strict=True) if not h)
     return _cells_from_frame(frame, fname, header_line=header_row + 1, report=report,
                              layout=layout if layout != "nbs" else "auto", indicator=meta_ind,
-                             unit=meta_unit, region=region, rows=rows)
+                             unit=meta_unit, region=region, rows=rows, blank=blank)
+
+
+def _ignored_reason(header: str, *, blank: bool, layout: str) -> str:
+    """Why the cells of a column are not read, in words a person can act on."""
+    if blank:
+        return ("一列没有表头 / a cell under a column without a header (or past the end of the "
+                "header row): not read")
+    h = header.strip()
+    if h.lower() in _TOTAL_HEADERS:
+        return "合计或平均列 / a total or average column, not a year: not read"
+    m = _YEAR_START_RE.match(h)
+    if m and layout == "wide_years":
+        if _SUB_YEAR_RE.search(h[m.end():]) or re.match(r"^\s*\d{4}\s*[-/.]\s*\d{1,2}\s*$", h):
+            return ("季度或月份列 / a quarter or month, not a year (this reader reads annual "
+                    "data): not read")
+        return ("带说明的年份 / a year with a qualifier (e.g. '2021年(初步)'): not read; rename "
+                "the header to the plain year (2021) to use it")
+    if layout == "wide_years":
+        return "未识别的列 / not a year, region, indicator or unit column: not read"
+    return "未识别的列 / not a region, year, indicator, value or unit column: not read"
+
+
+def _set_aside_column(frame: pd.DataFrame, column: str, rows: np.ndarray, reason: str,
+                      report: ReadReport) -> None:
+    col = frame[column]
+    idx = np.flatnonzero(_filled(col))
+    if not idx.size:
+        return
+    texts = col.to_numpy(dtype=object)[idx]
+    report.set_aside.extend(Issue(reason, row=int(rows[i]), column=column,
+                                  value=_shown(t).strip()[:60])
+                            for i, t in zip(idx, texts, strict=True))
+    report.rows_in += int(idx.size)
 
 
 def _cells_from_frame(frame: pd.DataFrame, fname, *, header_line, report, layout, indicator,
-                      unit, region, rows=None) -> _Cells:
+                      unit, region, rows=None, blank: frozenset = frozenset()) -> _Cells:
     cols = [str(c).strip() for c in frame.columns]
     frame.columns = cols
-    canon = {c: _canon(c) for c in cols}
     if len(set(cols)) != len(cols):
-        dups = sorted({c for c in cols if cols.count(c) > 1})
-        raise DataError(Issue(f"column header(s) {dups} appear more than once", file=fname,
+        dups = sorted({c for c, k in Counter(cols).items() if k > 1})
+        raise DataError(Issue(f"column header(s) {_short(dups)} appear more than once", file=fname,
                               row=header_line))
+    report.cells_labels += sum(1 for c in cols if c and c not in blank)
+    canon = {c: None if c in blank else _canon(c) for c in cols}
     by_role: dict[str, str] = {}
     for c, k in canon.items():
         if k and k not in by_role:
             by_role[k] = c
-    year_cols = [c for c in cols if _year_of(c) is not None]
+    year_cols = [c for c in cols if c not in blank and _year_of(c) is not None]
     if rows is None:
         rows = np.arange(len(frame), dtype=np.int64) + header_line + 1
+    rows = np.asarray(rows, dtype=np.int64)
     n = len(frame)
     if "year" not in by_role and not year_cols and cols and n:
         # scraper dumps and transposed exports: an unnamed first column of years (1978年 …)
@@ -497,10 +1526,22 @@ def _cells_from_frame(frame: pd.DataFrame, fname, *, header_line, report, layout
                 f"columns; found columns {cols[:12]}", file=fname, row=header_line))
     if report.layout is None:
         report.layout = layout
+    # one column per role: a second year, indicator, value or unit column would be a guess
+    for role in ("year", "indicator", "value", "unit"):
+        same = [c for c in cols if canon[c] == role]
+        if len(same) > 1:
+            raise DataError(Issue(f"columns {same} all give the {role}; keep one of them",
+                                  file=fname, row=header_line))
     region_col = by_role.get("region_code") or by_role.get("region")
-    if region_col is None and layout != "wide_years":
-        region_col = None
-    n = len(frame)
+    # further region columns (names beside codes, 省份 beside 地区) are checked against it
+    label_cols = [c for c in cols if canon[c] in ("region", "region_code") and c != region_col]
+    used: set[str] = set(label_cols)
+
+    def read_labels(*columns):
+        for c in columns:
+            if c is not None and c not in used:
+                report.cells_labels += int(_filled(frame[c]).sum())
+                used.add(c)
 
     def region_values():
         if region_col is not None:
@@ -508,32 +1549,62 @@ def _cells_from_frame(frame: pd.DataFrame, fname, *, header_line, report, layout
                 frame[region_col].to_numpy(dtype=object)
         return np.full(n, region or NATIONAL_CODE, dtype=object)
 
+    def set_aside_rest():
+        for c in cols:
+            if c not in used:
+                _set_aside_column(frame, c, rows, _ignored_reason(c, blank=c in blank,
+                                                                  layout=layout), report)
+
+    def with_labels(cells: _Cells, row_region) -> _Cells:
+        if label_cols:
+            cells.labels = {c: frame[c] for c in label_cols}
+            cells.row_region = row_region
+            cells.row_line = rows
+        return cells
+
     if layout == "long":
         for need in ("year", "value"):
             if need not in by_role:
                 raise DataError(Issue(f"long layout needs a {need} column; found {cols[:12]}",
                                       file=fname, row=header_line))
+        units = (frame[by_role["unit"]] if "unit" in by_role else
+                 (np.full(n, unit, dtype=object) if unit else None))
         if "indicator" in by_role:
             ind = frame[by_role["indicator"]]
+            if "unit" not in by_role:
+                # "城镇人口(万人)" names its unit, as a wide header does: split it off, so that
+                # one indicator in two units is caught as in wide tables
+                codes, uniq = _factorize(ind)
+                split = [("", "") if _blank(u) else _split_unit(str(u)) for u in uniq]
+                if any(s[1] for s in split):
+                    ind = np.asarray([s[0] for s in split], dtype=object)[codes]
+                    named = np.asarray([s[1] for s in split], dtype=object)[codes]
+                    units = np.where(named != "", named, unit or "").astype(object)
         elif indicator:
             ind = np.full(n, indicator, dtype=object)
         else:
             raise DataError(Issue("the table has no indicator column; pass indicator='...'",
                                   file=fname, row=header_line))
-        units = (frame[by_role["unit"]] if "unit" in by_role else
-                 (np.full(n, unit, dtype=object) if unit else None))
-        return _Cells(region_values(), frame[by_role["year"]], ind, frame[by_role["value"]],
-                      rows, by_role["value"], units)
+        read_labels(region_col, by_role["year"], by_role.get("indicator"), by_role.get("unit"))
+        used.add(by_role["value"])
+        set_aside_rest()
+        reg = region_values()
+        return with_labels(_Cells(reg, frame[by_role["year"]], ind, frame[by_role["value"]],
+                                  rows, by_role["value"], units), reg)
 
     if layout == "wide_years":
         if not year_cols:
             raise DataError(Issue("no year columns (e.g. '2020' or '2020年') in the header",
                                   file=fname, row=header_line))
-        id_cols = [c for c in cols if c not in year_cols]
+        id_cols = [c for c in cols if c not in year_cols and c not in label_cols]
         if region_col or region or not id_cols or "indicator" in by_role:
             reg = region_values()  # a table of indicators by year is national unless told
+            read_labels(region_col)
         else:
+            # the first other column holds the regions (an NBS export names it 地区; a blank
+            # header there is common too)
             reg = frame[id_cols[0]].astype(str).str.strip().to_numpy(dtype=object)
+            read_labels(id_cols[0])
         if "indicator" in by_role:
             ind_text = frame[by_role["indicator"]].astype(str).str.strip()
             split = ind_text.map(_split_unit)
@@ -547,64 +1618,113 @@ def _cells_from_frame(frame: pd.DataFrame, fname, *, header_line, report, layout
                                       "pass indicator='...' (an NBS export carries it in its "
                                       "'指标：' line)", file=fname, row=header_line))
             ind_base = np.full(n, indicator, dtype=object)
-            unit_base = np.full(n, unit or "", dtype=object)
+            unit_base = (frame[by_role["unit"]].astype(str).str.strip().to_numpy(dtype=object)
+                         if "unit" in by_role else np.full(n, unit or "", dtype=object))
+        read_labels(by_role.get("indicator"), by_role.get("unit"))
+        used.update(year_cols)
+        set_aside_rest()
         k = len(year_cols)
         vals = frame[year_cols].to_numpy(dtype=object).reshape(-1)
-        return _Cells(
+        return with_labels(_Cells(
             np.repeat(reg, k), np.tile(np.asarray([_year_of(c) for c in year_cols]), n),
             np.repeat(ind_base, k), vals, np.repeat(rows, k),
-            np.tile(np.asarray(year_cols, dtype=object), n), np.repeat(unit_base, k))
+            np.tile(np.asarray(year_cols, dtype=object), n), np.repeat(unit_base, k)), reg)
 
     if layout == "wide_indicators":
-        skip = {by_role.get(r) for r in ("region", "region_code", "year", "unit",
-                                         "indicator")} | {None}
-        skip |= {c for c in cols if canon[c] == "region"}  # e.g. both 地区 and 代码
-        value_cols = [c for c in cols if c not in skip]
+        read_labels(region_col, by_role["year"])
+        if "unit" in by_role:
+            used.add(by_role["unit"])
+            _set_aside_column(frame, by_role["unit"], rows, (
+                "单位列不适用于每列一个指标的表 / a unit column in a table with one column per "
+                "indicator: not read (give units in the headers, e.g. 'GDP(亿元)')"), report)
+        value_cols = [c for c in cols if c not in used and canon[c] not in ("region",
+                                                                            "region_code")]
+        for c in [c for c in value_cols if c in blank]:
+            hit = np.flatnonzero(_filled(frame[c]))
+            if hit.size:
+                raise DataError(Issue(
+                    "指标名为空 / indicator name is empty: this column has no header but holds "
+                    "values", file=fname, row=int(rows[hit[0]]), column=c,
+                    value=_shown(frame[c].iloc[hit[0]])))
+        value_cols = [c for c in value_cols if c not in blank]
+        used.update(cols)  # blank columns without values hold no cell
         if not value_cols:
             raise DataError(Issue("no indicator columns found", file=fname, row=header_line))
         k = len(value_cols)
         ids, units = zip(*[_split_unit(c) for c in value_cols], strict=True)
         vals = frame[value_cols].to_numpy(dtype=object).reshape(-1)
-        return _Cells(np.repeat(region_values(), k), np.repeat(frame[by_role["year"]]
-                                                                .to_numpy(), k),
-                      np.tile(np.asarray(ids, dtype=object), n), vals, np.repeat(rows, k),
-                      np.tile(np.asarray(value_cols, dtype=object), n),
-                      np.tile(np.asarray(units, dtype=object), n))
+        reg = region_values()
+        return with_labels(_Cells(np.repeat(reg, k), np.repeat(frame[by_role["year"]]
+                                                               .to_numpy(), k),
+                                  np.tile(np.asarray(ids, dtype=object), n), vals,
+                                  np.repeat(rows, k),
+                                  np.tile(np.asarray(value_cols, dtype=object), n),
+                                  np.tile(np.asarray(units, dtype=object), n)), reg)
     raise ValueError(f"unknown layout {layout!r}")
+
+
+def _blank(u) -> bool:
+    """A label that says nothing: None, NaN or blank text."""
+    if u is None or (isinstance(u, float) and np.isnan(u)):
+        return True
+    return not str(u).strip()
 
 
 # --------------------------------------------------------------------------- checking
 def _factorize(values) -> tuple[np.ndarray, list]:
     """Integer codes and unique values; categorical input costs nothing."""
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy(), list(values.cat.categories)
+        codes = values.cat.codes.to_numpy()
+        cats = list(values.cat.categories)
+        if (codes < 0).any():  # a missing category: give it its own code
+            codes = np.where(codes < 0, len(cats), codes)
+            cats.append(None)
+        return codes, cats
     codes, uniques = pd.factorize(pd.Series(values) if not isinstance(values, pd.Series)
                                   else values, use_na_sentinel=False)
     return codes.astype(np.int64), list(uniques)
 
 
 def _parse_values(values, report: ReadReport):
-    """Return (float array with NaN where not a number, kind array): kind 0 = number,
-    1 = missing (empty cell or a missing-value marker), 2 = not a number."""
+    """Return (float array with NaN where not a number, kind array). Kinds: ``_NUMBER``;
+    ``_MISSING`` (an empty cell or a missing-value marker); ``_XL_ERROR`` and ``_FORMULA``
+    (Excel cells with an error value or a formula never computed); errors ``_TEXT`` (not a
+    number), ``_INFINITE`` (inf, Infinity, 1e999) and ``_SPACE`` (a space inside the number).
+    An empty kind array means every cell is a finite number."""
     arr = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
     if arr.dtype.kind in "fiu":
         v = arr.astype(np.float64, copy=False)
-        nan = np.isnan(v)
-        if not nan.any():
+        finite = np.isfinite(v)
+        if finite.all():
             return v, np.zeros(0, dtype=np.int8)  # empty kind array: every cell a number
-        return v, nan.astype(np.int8)
+        kind = np.zeros(len(v), dtype=np.int8)
+        kind[np.isnan(v)] = _MISSING
+        kind[np.isinf(v)] = _INFINITE
+        return v, kind
     s = pd.Series(arr, dtype=object)
     num = pd.to_numeric(s, errors="coerce").to_numpy(np.float64, copy=True)
     kind = np.zeros(len(s), dtype=np.int8)
     bad = np.flatnonzero(np.isnan(num))
     if len(bad):
-        text = s.iloc[bad].astype(str).str.strip().str.replace("\u00a0", "", regex=False)
-        miss = (text.isin(MISSING_MARKERS) | text.eq("nan")).to_numpy()
-        kind[bad[miss]] = 1
-        rest = bad[~miss]
-        cand = text[~miss]
+        raw = s.iloc[bad]
+        # Python's strip also takes no-break and ideographic spaces off the ends; inside a
+        # number a space is an error (see below), never silently removed
+        text = raw.astype(str).str.strip().where(raw.notna().to_numpy(), "")
+        marked = text.str.startswith(_MARK).to_numpy(bool)
+        formula = marked & text.str.startswith(_MARK + "=").to_numpy(bool)
+        kind[bad[formula]] = _FORMULA
+        xl_error = (marked & ~formula) | text.isin(_EXCEL_ERRORS).to_numpy(bool)
+        kind[bad[xl_error]] = _XL_ERROR
+        miss = text.isin(MISSING_MARKERS).to_numpy(bool) & ~marked & ~xl_error
+        kind[bad[miss]] = _MISSING
+        open_ = ~(marked | xl_error | miss)
+        rest = bad[open_]
+        cand = text[open_]
+        space = cand.str.contains(_INNER_SPACE_RE.pattern).to_numpy(bool)
+        kind[rest[space]] = _SPACE
+        rest, cand = rest[~space], cand[~space]
         stripped = pd.to_numeric(cand, errors="coerce").to_numpy(np.float64)
-        ok = ~np.isnan(stripped)  # numbers with spaces or non-breaking spaces
+        ok = ~np.isnan(stripped)  # numbers with spaces (of any kind) around them
         num[rest[ok]] = stripped[ok]
         cand, rest = cand[~ok], rest[~ok]
         thousands = cand.str.match(_THOUSANDS_RE.pattern).to_numpy(bool)
@@ -613,7 +1733,8 @@ def _parse_values(values, report: ReadReport):
                 .astype(float).to_numpy()
             report.notices.append(f"{int(thousands.sum())} value(s) had thousands "
                                   f"separators (e.g. {cand[thousands].iloc[0]!r}); removed")
-        kind[rest[~thousands]] = 2
+        kind[rest[~thousands]] = _TEXT
+    kind[np.isinf(num)] = _INFINITE
     return num, kind
 
 
@@ -632,10 +1753,25 @@ def _years(uniques: list) -> np.ndarray:
     return out
 
 
+_VALUE_ERRORS = {
+    _TEXT: "not a number (use a number, or leave the cell empty / '—' when there is no value)",
+    _INFINITE: ("不是有限数 / not a finite number (inf, Infinity, or beyond ±1.8e308): a "
+                "statistic is never infinite"),
+    _SPACE: ("数字中间有空格 / a space inside the number (a thousands separator? a no-break "
+             "space?): write 1234 or 1,234"),
+}
+
+
 def _finish(cells: _Cells, fname, report, registry, year_range, allow_negative, extra_meta,
             provenance, canonical) -> Panel:
     n = len(cells.value)
     report.rows_in += n
+    if n == 0:
+        aside = len(report.set_aside)
+        raise DataError(Issue(
+            "表头下没有数据行 / the file has a header but no data rows below it"
+            + (f" ({aside} blank, title or note line(s) set aside)" if aside else ""),
+            file=fname))
     issues: list[Issue] = []
     values, kind = _parse_values(cells.value, report)
     if len(kind) == 0:
@@ -643,28 +1779,44 @@ def _finish(cells: _Cells, fname, report, registry, year_range, allow_negative, 
     rows = np.asarray(cells.row)
     columns = cells.column if isinstance(cells.column, str) else \
         np.asarray(cells.column, dtype=object)
+    raw_values = cells.value if isinstance(cells.value, pd.Series) else \
+        pd.Series(np.asarray(cells.value))
+    numeric_input = raw_values.dtype.kind in "fiu"
 
     def col_at(i) -> str:
         return columns if isinstance(columns, str) else str(columns[i])
 
     def cell_text(i):
-        v = cells.value.iloc[i] if isinstance(cells.value, pd.Series) else cells.value[i]
-        return str(v)
+        return _shown(raw_values.iat[i])
 
-    # 1. cells that are not numbers
-    for i in (np.flatnonzero(kind == 2)[:50] if kind is not None else []):
-        issues.append(Issue("not a number (use a number, or leave the cell empty / '—' when "
-                            "there is no value)", file=fname, row=int(rows[i]),
-                            column=col_at(i), value=cell_text(i)))
-    # 2. missing markers are set aside, not errors
-    for i in (np.flatnonzero(kind == 1) if kind is not None else []):
-        txt = cell_text(i).strip()
-        reason = ("empty cell (no value published)" if txt in ("", "nan", "None")
-                  else f"missing-value marker {txt!r}")
-        report.set_aside.append(Issue(reason, row=int(rows[i]), column=col_at(i),
-                                      value=txt))
+    # 1. cells that are not (finite) numbers
+    for k, reason in _VALUE_ERRORS.items():
+        for i in (np.flatnonzero(kind == k)[:50] if kind is not None else []):
+            issues.append(Issue(reason, file=fname, row=int(rows[i]), column=col_at(i),
+                                value=cell_text(i)))
+    # 2. cells without a value are set aside with their reason, not errors
+    first_aside = len(report.set_aside)
+    for i in (np.flatnonzero((kind == _MISSING) | (kind == _XL_ERROR) | (kind == _FORMULA))
+              if kind is not None else []):
+        raw = raw_values.iat[i]
+        txt = "" if numeric_input or _blank(raw) else _shown(raw).strip()
+        if kind[i] == _XL_ERROR:
+            reason = (f"Excel 错误值 / Excel error value {txt} (a formula in the workbook "
+                      "failed): no value")
+        elif kind[i] == _FORMULA:
+            reason = ("公式没有缓存值 / formula without a cached value (the program that wrote "
+                      "the file did not compute it; open and save it in Excel or LibreOffice)")
+            txt = txt[:60]
+        else:
+            reason = "empty cell (no value published)" if not txt else \
+                f"missing-value marker {txt!r}"
+        report.set_aside.append(Issue(reason, row=int(rows[i]), column=col_at(i), value=txt))
+    n_formula = int((kind == _FORMULA).sum()) if kind is not None else 0
+    if n_formula:
+        report.notices.append(f"{n_formula} formula cell(s) have no cached value, so no value "
+                              "to read: open the workbook in Excel or LibreOffice and save it")
     all_kept = kind is None or not kind.any()
-    keep = np.ones(1, dtype=bool) if all_kept else kind == 0  # broadcasts when all kept
+    keep = np.ones(1, dtype=bool) if all_kept else kind == _NUMBER  # broadcasts when all kept
     # 3. years, checked once per distinct year text (integer columns need no parsing)
     y_arr = cells.year.to_numpy() if isinstance(cells.year, pd.Series) else \
         np.asarray(cells.year)
@@ -681,27 +1833,39 @@ def _finish(cells: _Cells, fname, report, registry, year_range, allow_negative, 
         y_vals = _years(y_uniq)
     lo, hi = year_range
     bad_year = np.isnan(y_vals) | (y_vals < lo) | (y_vals > hi)
-    for j in np.flatnonzero(bad_year):
+    if bad_year.any():
+        # first row holding a value of every distinct year (one pass, not one per bad year)
+        codes_y = (np.searchsorted(y_vals, y_arr) if y_codes is None else y_codes)
+        at = np.flatnonzero(keep if not all_kept else np.ones(n, dtype=bool))
+        seen, first_at = np.unique(codes_y[at], return_index=True)
+        first_row_of = dict(zip(seen.tolist(), at[first_at].tolist(), strict=True))
+    for j in np.flatnonzero(bad_year)[:50]:
         u = y_uniq[j]
-        hits = keep & ((y_arr == y_uniq[j]) if y_codes is None else (y_codes == j))
-        if not hits.any():
+        if j not in first_row_of:
             continue
-        first = int(np.flatnonzero(hits)[0])
+        first = first_row_of[j]
         if np.isnan(y_vals[j]):
             issues.append(Issue("year is not a year (expected e.g. 2020 or 2020年)", file=fname,
-                                row=int(rows[first]), column="year", value=str(u)))
+                                row=int(rows[first]), column="year",
+                                value="" if _blank(u) else _shown(u)))
         elif not lo <= y_vals[j] <= hi:
             issues.append(Issue(f"year {int(y_vals[j])} is outside the plausible range "
                                 f"{lo}–{hi}", file=fname, row=int(rows[first]), column="year",
                                 value=str(u)))
-    # 4. indicators and their units: one unit per indicator
+    # 4. indicators (a value needs a name) and their units: one unit per indicator
     i_codes, i_uniq = _factorize(cells.indicator)
-    i_names = [str(u).strip() for u in i_uniq]
+    i_names = ["" if _blank(u) else _shown(u).strip() for u in i_uniq]
+    holds_value = np.ones(n, dtype=bool) if kind is None else kind != _MISSING
+    for j in [j for j, name in enumerate(i_names) if not name]:
+        hits = np.flatnonzero((i_codes == j) & holds_value)
+        if hits.size:
+            issues.append(Issue("指标名为空 / indicator name is empty (the value has no "
+                                "indicator)", file=fname, row=int(rows[hits[0]]),
+                                column="indicator", value=cell_text(int(hits[0]))))
     unit_of: dict[str, str] = {}
     if cells.unit is not None:
         u_codes, u_uniq = _factorize(cells.unit)
-        u_names = ["" if (isinstance(u, float) and np.isnan(u)) else str(u).strip()
-                   for u in u_uniq]
+        u_names = ["" if _blank(u) else str(u).strip() for u in u_uniq]
         ic, uc = (i_codes, u_codes) if all_kept else (i_codes[keep], u_codes[keep])
         pairs = pd.unique(ic.astype(np.int64) * (len(u_uniq) + 1) + uc.astype(np.int64))
         per: dict[str, set[str]] = {}
@@ -730,23 +1894,45 @@ def _finish(cells: _Cells, fname, report, registry, year_range, allow_negative, 
     # 6. regions: every row is checked, also where the value is missing or bad, so that a
     # region that cannot be identified is reported, never dropped with its empty cells
     r_codes, r_uniq = _factorize(cells.region)
-    code_of_unique, reg_obj = _resolve_regions(r_uniq, r_codes, registry, fname, rows, issues,
-                                               report)
+    code_of_unique, reg_obj, texts = _resolve_regions(r_uniq, r_codes, registry, fname, rows,
+                                                      issues, report)
+    if cells.labels:
+        _check_region_labels(cells, dict(zip(texts, code_of_unique, strict=True)), reg_obj,
+                             fname, issues, report)
     if issues:
         raise DataError(issues)
-    # 7. find duplicates on integer keys (sorting only when some are suspected)
+    if not all_kept and not keep.any():
+        counts = Counter(i.reason for i in report.set_aside[first_aside:first_aside + n])
+        raise DataError(Issue(
+            f"没有任何数值 / none of the {n} value cell(s) holds a number ("
+            + "; ".join(f"{c} × {r}" for r, c in counts.most_common(4))
+            + "): there is nothing to read", file=fname))
+    # 7. standard ids: two names of one indicator (年末常住人口, 常住人口) become one id here,
+    # before the duplicate check, so that their values for one region-year must agree
+    final = list(i_names)
+    read_as: dict[str, list[str]] = {}
+    if canonical:
+        from .catalog import standard_id
+
+        for j, name in enumerate(i_names):
+            stated = unit_of.get(name) or (extra_meta[name].unit if name in extra_meta else "")
+            target = standard_id(name, stated) if name else None
+            if target is not None:
+                final[j] = target
+                read_as.setdefault(target, []).append(name)
+    # 8. find duplicates on integer keys (sorting only when some are suspected)
     idx = None if all_kept else np.flatnonzero(keep)
 
     def kept(a):
         return a if idx is None else a[idx]
 
-    codes_sorted = sorted(set(code_of_unique))
+    codes_sorted = sorted(set(c for c in code_of_unique if c is not None))
     code_rank = {c: k for k, c in enumerate(codes_sorted)}
-    reg_rank = np.asarray([code_rank[c] for c in code_of_unique], dtype=np.int32)[
+    reg_rank = np.asarray([code_rank.get(c, -1) for c in code_of_unique], dtype=np.int32)[
         kept(r_codes)]
-    ind_sorted = sorted(set(i_names))
+    ind_sorted = sorted(set(final))
     ind_rank_map = {c: k for k, c in enumerate(ind_sorted)}
-    ind_rank = np.asarray([ind_rank_map[c] for c in i_names], dtype=np.int32)[kept(i_codes)]
+    ind_rank = np.asarray([ind_rank_map[c] for c in final], dtype=np.int32)[kept(i_codes)]
     if y_codes is None:
         years = kept(y_arr).astype(np.int64, copy=False)
     else:
@@ -767,20 +1953,28 @@ def _finish(cells: _Cells, fname, report, registry, year_range, allow_negative, 
         later = np.concatenate([[False], same])
         starts = np.flatnonzero(later)
         conflict_pos = starts[vals[starts] != vals[starts - 1]]
+
+        def name_at(pos):
+            return i_names[i_codes[idx[pos]]]
+
         for pos in conflict_pos[:20]:
             group = [pos - 1, pos]
+            as_names = {name_at(g) for g in group}
             issues.append(Issue(
                 f"conflicting values for {codes_sorted[reg_rank[pos]]} {years[pos]} "
                 f"'{ind_sorted[ind_rank[pos]]}': "
-                + ", ".join(f"{vals[g]:g} (row {rows[idx[g]]})" for g in group),
+                + ", ".join(f"{vals[g]:g} (row {rows[idx[g]]}"
+                            + (f", as '{name_at(g)}'" if len(as_names) > 1 else "") + ")"
+                            for g in group),
                 file=fname, row=int(rows[idx[pos - 1]])))
         if issues:
             raise DataError(issues)
         for pos in starts:
-            report.set_aside.append(Issue("identical duplicate of an earlier row (merged)",
-                                          row=int(rows[idx[pos]]),
-                                          column=col_at(idx[pos]),
-                                          value=f"{vals[pos]:g}"))
+            other_name = name_at(pos) != name_at(pos - 1)
+            report.set_aside.append(Issue(
+                "identical value under another name of the same indicator (merged)"
+                if other_name else "identical duplicate of an earlier row (merged)",
+                row=int(rows[idx[pos]]), column=col_at(idx[pos]), value=f"{vals[pos]:g}"))
         report.notices.append(f"{len(starts)} identical duplicate value(s) merged")
         keep_sorted = ~later
         idx, reg_rank, ind_rank, years, vals = (a[keep_sorted] for a in
@@ -799,27 +1993,40 @@ def _finish(cells: _Cells, fname, report, registry, year_range, allow_negative, 
     present = np.flatnonzero(np.bincount(ind_rank, minlength=len(ind_sorted)))
     for k in present:
         name = ind_sorted[k]
-        meta[name] = extra_meta.get(name) or _indicator_meta(name, unit_of.get(name, ""),
-                                                             source=fname)
-    panel = Panel(data, meta, registry=reg_obj, name=Path(fname).stem, provenance=provenance,
-                  report=report, _trusted="normalised")
-    if canonical:
-        from .catalog import canonicalise
+        if name in read_as:
+            from dataclasses import replace
 
-        panel = canonicalise(panel)
-    return panel
+            from .catalog import CATALOG
+
+            names = sorted(set(read_as[name]))
+            given = next((extra_meta[x] for x in names if x in extra_meta), None)
+            meta[name] = replace(CATALOG[name], source=given.source if given else fname,
+                                 notes="read as " + " and ".join(f"'{x}'" for x in names))
+            for x in names:
+                report.notices.append(f"indicator '{x}' recognised as standard id '{name}'")
+        else:
+            meta[name] = extra_meta.get(name) or _indicator_meta(name, unit_of.get(name, ""),
+                                                                 source=fname)
+    return Panel(data, meta, registry=reg_obj, name=Path(fname).stem, provenance=provenance,
+                 report=report, _trusted="normalised")
 
 
 def _resolve_regions(uniques: list, codes: np.ndarray, registry, fname, rows, issues, report):
-    """Code of every unique region text, and the registry used (None: texts kept as codes)."""
+    """Code of every unique region text, the registry used (None: texts kept as codes) and
+    the texts themselves."""
     def text(u) -> str:
         if isinstance(u, (float, np.floating)):
             return "" if np.isnan(u) else (str(int(u)) if float(u).is_integer() else str(u))
-        return str(u).strip()
+        return "" if u is None else str(u).strip()
 
     texts = [text(u) for u in uniques]
-    if registry is None:
-        return texts, None
+    if registry is None:  # the texts are the codes; a value still needs a region
+        for j, u in enumerate(texts):
+            hits = np.flatnonzero(codes == j) if not u else ()
+            if len(hits):
+                issues.append(Issue("region name is empty", file=fname, row=int(rows[hits[0]]),
+                                    column="region", value=u))
+        return texts, None, texts
     if isinstance(registry, str):
         if registry == "auto":
             reg_obj = china()
@@ -834,8 +2041,8 @@ def _resolve_regions(uniques: list, codes: np.ndarray, registry, fname, rows, is
         reg_obj = registry
     out: list = []
     for j, u in enumerate(texts):
-        code = reg_obj.try_resolve(u) if u else None
-        if code is None and u:
+        code = reg_obj.try_resolve(u) if u and not u.startswith(_MARK) else None
+        if code is None and u and not u.startswith(_MARK):
             fixed = repair_mojibake(u)
             if fixed is not None and (code := reg_obj.try_resolve(fixed)) is not None:
                 report.notices.append(f"region name {u!r} repaired from mojibake to {fixed!r}")
@@ -845,6 +2052,10 @@ def _resolve_regions(uniques: list, codes: np.ndarray, registry, fname, rows, is
             if not u or u in ("nan", "None"):
                 issues.append(Issue("region name is empty", file=fname, row=int(rows[first]),
                                     column="region", value=u))
+            elif u.startswith(_MARK):
+                issues.append(Issue("the region cell holds an Excel error value or a formula "
+                                    "without a cached value", file=fname,
+                                    row=int(rows[first]), column="region", value=_shown(u)))
             else:
                 try:
                     reg_obj.resolve(u)
@@ -852,9 +2063,53 @@ def _resolve_regions(uniques: list, codes: np.ndarray, registry, fname, rows, is
                     issues.append(Issue(e.issues[0].reason, file=fname, row=int(rows[first]),
                                         column="region", value=u))
         out.append(code)
-    return out, reg_obj
+    return out, reg_obj, texts
 
 
+def _check_region_labels(cells: _Cells, code_of_text: dict, reg_obj, fname, issues, report):
+    """Region columns beside the one read (names next to codes, 省份 next to 地区) are read
+    too: a label naming another region than its row is an error; one the registry cannot match
+    to a single region is set aside; one that agrees is a label. Each distinct (region, label)
+    pair is judged once."""
+    def text(u) -> str:
+        if isinstance(u, (float, np.floating)):
+            return "" if np.isnan(u) else (str(int(u)) if float(u).is_integer() else str(u))
+        return "" if u is None else str(u).strip()
+
+    r_codes, r_uniq = _factorize(cells.row_region)
+    r_texts = [text(u) for u in r_uniq]
+    for column, labels in cells.labels.items():
+        l_codes, l_uniq = _factorize(labels)
+        l_texts = [text(u) for u in l_uniq]
+        width = len(l_uniq)
+        rows_with_label = np.flatnonzero(np.asarray([bool(t) for t in l_texts] + [False])[
+            l_codes])
+        if not rows_with_label.size:
+            continue
+        keys, inverse = np.unique(r_codes[rows_with_label].astype(np.int64) * width
+                                  + l_codes[rows_with_label], return_inverse=True)
+        counts = np.bincount(inverse, minlength=len(keys))
+        for p, key in enumerate(keys):
+            region_text, label = r_texts[key // width], l_texts[key % width]
+            code = code_of_text.get(region_text)
+            # a shared name (鼓楼区) agrees when the row's region is one of those it names
+            named = {code} if reg_obj is None or code is None else reg_obj.candidates(label)
+            if code in named:  # agrees (or the row's own region is already an error)
+                report.cells_labels += int(counts[p])
+                continue
+            where = rows_with_label[inverse == p]
+            if not named:
+                reason = ("未识别的地区名 / a region label the registry does not know: not read; "
+                          "the region is taken from the region column")
+                report.set_aside.extend(Issue(reason, row=int(cells.row_line[i]),
+                                              column=column, value=label) for i in where)
+                report.rows_in += int(where.size)
+            else:
+                names = " or ".join(f"{reg_obj.label(c)} ({c})" for c in sorted(named))
+                issues.append(Issue(
+                    f"地区名与地区代码不符 / this region label names {names} but the row's region "
+                    f"is {reg_obj.label(code)} ({code})", file=fname,
+                    row=int(cells.row_line[where[0]]), column=column, value=label))
 
 
 def _keys_unique(reg, ind, years, n_reg, n_ind) -> bool:
@@ -878,6 +2133,7 @@ def _keys_unique(reg, ind, years, n_reg, n_ind) -> bool:
     key *= dtype(n_years)
     key += (years - y0).astype(dtype, copy=False)
     return bool(np.bincount(key, minlength=space).max() <= 1)
+
 
 def _drop_unused(codes: np.ndarray, labels: list) -> tuple[np.ndarray, list]:
     used = np.bincount(codes, minlength=len(labels)) > 0

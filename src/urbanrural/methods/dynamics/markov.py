@@ -181,25 +181,99 @@ def _probabilities(T: np.ndarray) -> np.ndarray:
         return np.where(rows > 0, T / rows, np.nan)  # empty rows stay visible as NaN
 
 
+def steady_state(P: np.ndarray) -> np.ndarray:
+    r"""The stationary distribution π of an irreducible chain: πP = π, Σπ = 1.
+
+    Solved as the least-squares system :math:`[(I - P)^\top; \mathbf 1^\top]\,\pi =
+    [0; 1]`. A chain with more than one communication class (strongly connected component of
+    the transition graph) has no unique steady state: NaN everywhere. Equal to giddy's
+    ``steady_state`` (which uses quantecon) on irreducible chains.
+
+    Examples
+    --------
+    >>> steady_state(np.array([[.5, .25, .25], [.5, 0, .5], [.25, .25, .5]])).round(3)
+    array([0.4, 0.2, 0.4])
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    P = np.asarray(P, dtype=float)
+    k = P.shape[0]
+    n_classes, _ = connected_components(P > 0, directed=True, connection="strong")
+    if n_classes != 1:
+        return np.full(k, np.nan)
+    A = np.vstack([(np.eye(k) - P).T, np.ones((1, k))])
+    b = np.zeros(k + 1)
+    b[-1] = 1.0
+    pi = np.linalg.lstsq(A, b, rcond=None)[0]
+    return pi / pi.sum()
+
+
+def mean_first_passage(P: np.ndarray, pi: np.ndarray | None = None) -> np.ndarray:
+    r"""Mean first passage times of an ergodic chain (Kemeny & Snell 1976):
+
+    .. math:: M = (I - Z + E Z_{dg}) D, \quad Z = (I - P + \mathbf 1\pi)^{-1},
+              \quad D = \mathrm{diag}(1/\pi)
+
+    (the diagonal holds the mean recurrence times 1/πᵢ). NaN when the chain has no unique
+    steady state. Equal to giddy's ``mfpt`` on ergodic chains.
+    """
+    P = np.asarray(P, dtype=float)
+    pi = steady_state(P) if pi is None else pi
+    k = P.shape[0]
+    if not np.isfinite(pi).all() or (pi <= 0).any():
+        return np.full((k, k), np.nan)
+    W = np.tile(pi, (k, 1))
+    Z = np.linalg.inv(np.eye(k) - P + W)
+    return (np.eye(k) - Z + np.ones((k, k)) @ np.diag(np.diag(Z))) @ np.diag(1.0 / pi)
+
+
 def _ergodic(P: np.ndarray):
     """Steady state, mean first passage times and sojourn; empty rows are filled with an
     absorbing diagonal for this step only (as giddy's fill_empty_classes)."""
-    from giddy.ergodic import mfpt, steady_state
-
     Pf = np.where(np.isnan(P), 0.0, P)
     empty = np.isnan(P).all(axis=1)
     Pf[empty, empty] = 1.0
     with np.errstate(all="ignore"):
-        ss = np.asarray(steady_state(Pf, fill_empty_classes=False))
-        if ss.ndim != 1 or ss.shape[0] != P.shape[0]:
-            # a reducible chain (e.g. a class never entered) has no unique steady state
-            ss = np.full(P.shape[0], np.nan)
-        try:
-            fp = np.asarray(mfpt(Pf, fill_empty_classes=False))
-        except Exception:  # reducible chains have no finite first-passage times
-            fp = np.full(P.shape, np.nan)
+        ss = steady_state(Pf)
+        fp = mean_first_passage(Pf, ss)
         soj = 1.0 / (1.0 - np.diag(Pf))
     return ss, fp, soj
+
+
+def homogeneity_test(counts: np.ndarray) -> dict:
+    r"""Bickenbach & Bode (2003) tests that m chains share one transition matrix.
+
+    ``counts`` is m × k × k transition counts. With :math:`\hat p_{ij}` the pooled and
+    :math:`\hat p_{ij}(l)` the chain-l probabilities,
+
+    .. math:: Q = \sum_l \sum_i n_i(l) \sum_j \frac{(\hat p_{ij}(l) - \hat p_{ij})^2}
+              {\hat p_{ij}}, \qquad
+              LR = 2\sum_l\sum_{i,j} n_{ij}(l) \ln\frac{\hat p_{ij}(l)}{\hat p_{ij}}
+
+    (terms with a zero count or a zero pooled probability left out), both χ² with
+    :math:`\sum_i (b_i - 1)(a_i - 1)` degrees of freedom, where :math:`b_i` counts the chains
+    that leave state i and :math:`a_i` the non-zero pooled transitions out of it (empty rows
+    add nothing). Equal to giddy's ``homogeneity``.
+    """
+    from scipy import stats
+
+    M = np.asarray(counts, dtype=float)
+    T = M.sum(axis=0)
+    n_i = T.sum(axis=1)
+    p = T / np.where(n_i > 0, n_i, 1.0)[:, None]
+    n_il = M.sum(axis=2)  # m × k
+    p_l = M / np.where(n_il > 0, n_il, 1.0)[:, :, None]
+    den = np.where(p > 0, p, 1.0)
+    Q = float((n_il[:, :, None] * (p_l - p[None]) ** 2 / den[None]).sum())
+    use = (M > 0) & (p[None] > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        LR = 2.0 * float(np.where(use, M * np.log(np.where(use, p_l, 1.0) / den[None]), 0.0)
+                         .sum())
+    b = (n_il > 0).sum(axis=0)
+    a = (T > 0).sum(axis=1)
+    dof = int(((b - 1) * (a - 1)).sum())
+    return {"Q": Q, "Q_p_value": float(stats.chi2.sf(Q, dof)), "LR": LR,
+            "LR_p_value": float(stats.chi2.sf(LR, dof)), "dof": dof}
 
 
 @dataclass(frozen=True)
@@ -263,7 +337,7 @@ class SpatialMarkovResult:
     """Transition counts ``T`` and probabilities ``P`` conditioned on the class of the spatial
     lag (m × k × k), the global chain ``p`` (its counts ``transitions`` equal the classical
     chain's with the same ``classes``), steady states per lag class, the Bickenbach–Bode
-    homogeneity tests (Q and LR, degrees of freedom ignoring empty rows, via giddy), and the
+    homogeneity tests (Q and LR, degrees of freedom ignoring empty rows, as giddy), and the
     class definitions of the values (``classes``) and of the spatial lag (``lag_classes``)."""
 
     T: np.ndarray
@@ -305,8 +379,6 @@ def spatial_markov(Y, W, k: int | None = None, m: int | None = None, fixed: bool
     counts as ``giddy.markov.Spatial_Markov`` with the same ``fixed`` choice (giddy's
     ``cutoffs=`` and ``lag_cutoffs=`` correspond to given cut points).
     """
-    from giddy.markov import homogeneity
-
     A, _, _ = _matrix(Y)
     c = _resolve(A, classes, k, fixed, relative)
     X = c.values(A)
@@ -327,21 +399,18 @@ def spatial_markov(Y, W, k: int | None = None, m: int | None = None, fixed: bool
     P = _probabilities(T)
     glob = T.sum(axis=0)
     S = np.array([_ergodic(P[i])[0] for i in range(mm)])
-    h = homogeneity(T, regime_names=[f"lag {i + 1}" for i in range(mm)])
-    return SpatialMarkovResult(T, P, _probabilities(glob), glob, S, ids, lids, float(h.Q),
-                               float(h.Q_p_value), float(h.LR), float(h.LR_p_value),
-                               int(h.dof), c, lc)
+    h = homogeneity_test(T)
+    return SpatialMarkovResult(T, P, _probabilities(glob), glob, S, ids, lids, h["Q"],
+                               h["Q_p_value"], h["LR"], h["LR_p_value"], h["dof"], c, lc)
 
 
 def markov_time_homogeneity(Y, split: int, k: int | None = None, fixed: bool | None = None, *,
                             relative: bool | None = None,
                             classes: MarkovClasses | None = None) -> dict:
     """Is the chain the same before and after column ``split``? Bickenbach & Bode (2003) Q and
-    LR tests on the two periods' transition counts (via giddy; degrees of freedom ignore
+    LR tests on the two periods' transition counts (as giddy; degrees of freedom ignore
     empty rows). Classes are defined once over the whole panel (``classes``, or built as in
     :func:`markov`) so the periods compare."""
-    from giddy.markov import homogeneity
-
     A, _, _ = _matrix(Y)
     c = _resolve(A, classes, k, fixed, relative)
     ids = c.assign(A)
@@ -349,7 +418,5 @@ def markov_time_homogeneity(Y, split: int, k: int | None = None, fixed: bool | N
         raise DataError("split must leave at least one transition in each period")
     mats = [_counts(part[:, :-1].ravel(), part[:, 1:].ravel(), c.k)
             for part in (ids[:, : split + 1], ids[:, split:])]
-    h = homogeneity(np.array(mats), regime_names=["before", "after"])
-    return {"Q": float(h.Q), "Q_p_value": float(h.Q_p_value), "LR": float(h.LR),
-            "LR_p_value": float(h.LR_p_value), "dof": int(h.dof),
-            "transitions_before": mats[0], "transitions_after": mats[1], "classes": c}
+    h = homogeneity_test(np.array(mats))
+    return {**h, "transitions_before": mats[0], "transitions_after": mats[1], "classes": c}

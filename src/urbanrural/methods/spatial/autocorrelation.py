@@ -79,7 +79,13 @@ def morans_i(y, W, permutations: int = 999, seed: int | None = None, transform: 
     v = _y(y)
     Wt = as_sparse_weights(W, v.shape[0], transform)
     n, s0, s1, s2 = _moments(Wt)
+    if s0 == 0:
+        raise DataError("Moran's I needs neighbours: no region has one in these weights (e.g. "
+                        "counties, for which the registry holds no adjacency) / 空间权重中没有"
+                        "任何相邻关系，无法计算莫兰指数")
     z = v - v.mean()
+    if not np.any(z):
+        raise DataError("Moran's I of a constant variable is undefined / 常数变量的莫兰指数无定义")
     I_obs = n / s0 * float(z @ (Wt @ z)) / float(z @ z)
     EI = -1.0 / (n - 1)
     VI = (n * n * s1 - n * s2 + 3 * s0 * s0) / ((n * n - 1) * s0 * s0) - EI * EI

@@ -297,15 +297,21 @@ def run(ctx: RunContext) -> SectionResult:
               "Convergence clubs in brief (GDP per capita at current prices)",
               pd.DataFrame(summary_rows)),
     ]
+    facts["spatial"] = None
     if "gdp_pc" in series:
         var, Y, unit, wide = series["gdp_pc"]
-        ctx.progress("spatial pattern")
-        sp_tables, sp_facts, sp_notes = _spatial(var, Y, wide, panel, opts, alpha)
-        tables += sp_tables
-        facts["spatial"] = sp_facts
-        notes += sp_notes
-    else:
-        facts["spatial"] = None
+        if _has_neighbours(wide.index, opts):
+            ctx.progress("spatial pattern")
+            sp_tables, sp_facts, sp_notes = _spatial(var, Y, wide, panel, opts, alpha)
+            tables += sp_tables
+            facts["spatial"] = sp_facts
+            notes += sp_notes
+        else:
+            notes.append(Note("这些地区在地区库中没有相邻关系（如县级数据），莫兰指数、LISA 与空间马尔可夫"
+                              "从略；可提供自己的空间权重。",
+                              "These regions have no adjacency in the registry (e.g. counties): "
+                              "Moran's I, LISA and the spatial Markov chain are left out; supply "
+                              "spatial weights of your own to compute them."))
     windows = {v.key: [int(Y.columns[0]), int(Y.columns[-1])] for v, Y, _, _ in series.values()}
     clubs = facts["variables"][0]["club_settings"]  # the same for every variable
     options = {"windows": windows, "permutations": opts.permutations, "seed": opts.seed,
@@ -483,6 +489,16 @@ def _convergence(var: Variable, Y: pd.DataFrame, unit: str, panel: Panel, alpha:
                 "initial_clubs": ", ".join(str(i) for i in sorted(members.initial_club.unique()))})
         f["summary_rows"][version] = (first, len(summary_rows) - 1)
     return f
+
+
+def _has_neighbours(codes, opts) -> bool:
+    """Whether the registry's contiguity links any two of these regions."""
+    try:
+        W = spatial_weights([str(c) for c in codes], "queen",
+                            hainan_link=_hainan_link(opts.hainan_link))
+    except (DataError, KeyError, ValueError):
+        return False
+    return len(W.islands) < len(codes)
 
 
 def _spatial(var: Variable, Y: pd.DataFrame, wide: pd.DataFrame, panel: Panel, opts,

@@ -171,7 +171,7 @@ def test_page_in_headless_chromium(default_report, width, tmp_path):
             if lang == "zh":
                 titles_zh = page.locator(".gtitle").all_text_contents()
                 page.click("#langbtn")
-                page.wait_for_timeout(800)
+                page.wait_for_selector("body[data-ready='1']", timeout=60_000)
         titles_en = page.locator(".gtitle").all_text_contents()
         assert len(titles_en) == len(titles_zh)
         assert all(a != b for a, b in zip(titles_zh, titles_en, strict=True))

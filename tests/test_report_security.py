@@ -161,7 +161,7 @@ def test_page_opens_in_chromium_with_no_dialog(report):
         maps = page.locator("svg.map")
         assert maps.count() >= 1
         page.click("#langbtn")
-        page.wait_for_timeout(500)
+        page.wait_for_selector("body[data-ready='1']", timeout=60_000)
         heading = page.locator("h4 .en", has_text="fw-en")
         assert heading.count() >= 1 and heading.first.inner_text() == spec["name_en"]
         assert dialogs == []

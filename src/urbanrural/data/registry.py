@@ -215,15 +215,24 @@ class RegionRegistry:
             out.append(f"{self.regions.at[c, 'name_zh']} / {self.regions.at[c, 'name_en']} ({c})")
         return "; closest known regions: " + ", ".join(out)
 
+    def _label_map(self, lang: str) -> dict[str, str]:
+        """code → display name in ``lang`` (the Chinese name where the English is empty),
+        built once: a county panel asks for hundreds of thousands of labels."""
+        cache = self.__dict__.setdefault("_labels_by_lang", {})
+        if lang not in cache:
+            col = "name_zh" if lang == "zh" else "name_en"
+            names = self.regions[col].where(
+                self.regions[col].map(lambda v: isinstance(v, str) and bool(v)),
+                self.regions["name_zh"])
+            cache[lang] = dict(zip(self.regions.index.astype(str), names, strict=True))
+        return cache[lang]
+
     def label(self, code: str, lang: str = "zh") -> str:
-        col = "name_zh" if lang == "zh" else "name_en"
-        if code not in self.regions.index:
-            return code
-        value = self.regions.at[code, col]
-        return value if isinstance(value, str) and value else self.regions.at[code, "name_zh"]
+        return self._label_map(lang).get(code, code)
 
     def labels(self, codes: Iterable[str], lang: str = "zh") -> list[str]:
-        return [self.label(c, lang) for c in codes]
+        m = self._label_map(lang)
+        return [m.get(c, c) for c in codes]
 
     # -------------------------------------------------------------- partitions
     def partition(self, name: str = "macro_region",

@@ -307,32 +307,54 @@ class _Tester:
         M[0, idx] = True
         return M
 
+    # The three families of groups the clustering tests (adjacent pairs, growing prefixes of
+    # a ranking, a base group plus each other unit) are evaluated from running sums of
+    # X − c, with c a member of the group: O(units × T) per family instead of a dense
+    # groups × units × T pass (2,900 counties: seconds instead of minutes). Shifting by a
+    # member keeps the variance exact to rounding even for a nearly converged club.
+    @staticmethod
+    def _shifted(n, s1: np.ndarray, s2: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """H_t = mean (X/m − 1)² = var/m² from s1 = Σ(X − c), s2 = Σ(X − c)² over n units."""
+        dev = s1 / n
+        var = np.maximum(s2 / n - dev * dev, 0.0)
+        m = c + dev
+        return var / (m * m)
+
     def pairs(self, run: np.ndarray) -> np.ndarray:
-        """Adjacent pairs (run[i], run[i+1])."""
-        rows = np.arange(run.size - 1)
-        M = np.zeros((rows.size, self.N), dtype=bool)
-        M[rows, run[:-1]] = True
-        M[rows, run[1:]] = True
-        return M
+        """H of the adjacent pairs (run[i], run[i+1])."""
+        c = self.X[run[:-1]]
+        d = self.X[run[1:]] - c
+        return self._shifted(2.0, d, d * d, c)
 
     def prefixes(self, run: np.ndarray) -> np.ndarray:
-        """Growing groups run[:2], run[:3], …, run[:len]."""
-        M = np.zeros((run.size - 1, self.N), dtype=bool)
-        M[:, run] = np.tri(run.size - 1, run.size, k=1, dtype=bool)
-        return M
+        """H of the growing groups run[:2], run[:3], …, run[:len]."""
+        c = self.X[run[0]]
+        D = self.X[run] - c
+        s1 = np.cumsum(D, axis=0)[1:]
+        s2 = np.cumsum(D * D, axis=0)[1:]
+        n = np.arange(2, run.size + 1, dtype=float)[:, None]
+        return self._shifted(n, s1, s2, c[None, :])
 
     def each_added(self, bases: np.ndarray, extra: np.ndarray) -> np.ndarray:
-        """Every base group (rows of a mask) plus each unit of ``extra`` in turn, unit-major:
-        row d·len(bases) + c is bases[c] ∪ {extra[d]}."""
-        M = np.tile(bases, (extra.size, 1))
-        M[np.arange(M.shape[0]), np.repeat(extra, bases.shape[0])] = True
-        return M
+        """H of every base group (rows of a mask) plus each unit of ``extra`` in turn,
+        unit-major: row d·len(bases) + c is bases[c] ∪ {extra[d]}."""
+        G, T = bases.shape[0], self.X.shape[1]
+        H = np.empty((extra.size * G, T))
+        for g in range(G):
+            members = np.flatnonzero(bases[g])
+            c = self.X[members[0]]
+            D = self.X[members] - c
+            s1, s2, n = D.sum(axis=0), (D * D).sum(axis=0), float(members.size)
+            E = self.X[extra] - c
+            H[g::G] = self._shifted(n + 1.0, s1 + E, s2 + E * E, c[None, :])
+        return H
 
     def stats(self, M: np.ndarray) -> tuple[np.ndarray, ...]:
         return _log_t_rows(_cross_sectional_variance(self.X, M), self.skip, self.rules)
 
-    def t(self, M: np.ndarray) -> np.ndarray:
-        return self.stats(M)[3]
+    def t(self, H: np.ndarray) -> np.ndarray:
+        """t statistics of the groups whose cross-sectional variances are the rows of H."""
+        return _log_t_rows(H, self.skip, self.rules)[3]
 
     def one(self, idx: np.ndarray) -> tuple[float, float, float, float]:
         a, b, se, t = self.stats(self.mask(idx))

@@ -84,7 +84,7 @@ def main() -> None:
     g6 = rng.integers(0, 4, 10**6)
     w6 = rng.integers(1, 20, 10**6).astype(float)
     t_d6, _ = best(lambda: ur.dagum_gini(x6, g6), 3)
-    t_d6w, _ = best(lambda: ur.dagum_gini(x6, g6, w6), 3)
+    t_d6w, _ = best(lambda: ur.dagum_gini(x6, g6, weights=w6), 3)
     print(f"Dagum decomposition, 1e6 records in 4 groups: {t_d6:.3f} s unweighted, "
           f"{t_d6w:.3f} s weighted")
 

@@ -45,7 +45,7 @@ def test_dask_equals_in_memory_on_a_cluster(client, micro, tmp_path_factory):
     assert ddf.npartitions == 6
     rel = dict(rel=1e-12, abs=0)
     assert ur.gini(ddf.income, weights=ddf.weight) == pytest.approx(
-        ur.gini(micro.income, micro.weight), **rel)
+        ur.gini(micro.income, weights=micro.weight), **rel)
     assert ur.gini(ddf.income) == pytest.approx(ur.gini(micro.income), **rel)
     for f in (ur.theil, ur.mean_log_deviation):
         a = f(ddf.income, groups=ddf.group, weights=ddf.weight)
@@ -53,8 +53,8 @@ def test_dask_equals_in_memory_on_a_cluster(client, micro, tmp_path_factory):
         assert a.total == pytest.approx(b.total, **rel)
         assert a.between == pytest.approx(b.between, **rel)
         assert a.within == pytest.approx(b.within, **rel)
-    a = ur.dagum_gini(ddf.income, ddf.group, ddf.weight)
-    b = ur.dagum_gini(micro.income, micro.group, micro.weight)
+    a = ur.dagum_gini(ddf.income, ddf.group, weights=ddf.weight)
+    b = ur.dagum_gini(micro.income, micro.group, weights=micro.weight)
     for part in ("total", "within", "net_between", "transvariation"):
         assert getattr(a, part) == pytest.approx(getattr(b, part), **rel)
     np.testing.assert_allclose(a.between_group.to_numpy(), b.between_group.to_numpy(),

@@ -31,15 +31,15 @@ def test_gini_reat_examples():
     assert ur.gini(sales) == pytest.approx(0.3, abs=1e-12)
     assert ur.gini(sales, corr=True) == pytest.approx(0.4, abs=1e-12)
     cls = pd.read_csv(REAT / "input_gini_income_classes_doersam.csv")
-    assert ur.gini(cls.income_class_mean, cls.size_of_class) == pytest.approx(0.5278, abs=5e-5)
+    assert ur.gini(cls.income_class_mean, weights=cls.size_of_class) == pytest.approx(0.5278, abs=5e-5)
     de = pd.read_csv(REAT / "input_germany_laender_2015.csv")
     assert ur.gini(de.gdp_billion_eur_2015) == pytest.approx(0.5009, abs=5e-5)
 
 
 def test_weighted_gini_sorts_weights_with_values():
     # METHODS_GUIDE: REAT 3.0.3 gives 0.327 here because it does not reorder the weights
-    assert ur.gini([5, 1, 4, 2, 3], [10, 1, 1, 1, 1]) == pytest.approx(0.131, abs=5e-4)
-    assert ur.gini([5, 1, 4, 2, 3], [10, 1, 1, 1, 1]) == pytest.approx(
+    assert ur.gini([5, 1, 4, 2, 3], weights=[10, 1, 1, 1, 1]) == pytest.approx(0.131, abs=5e-4)
+    assert ur.gini([5, 1, 4, 2, 3], weights=[10, 1, 1, 1, 1]) == pytest.approx(
         brute_gini([5, 1, 4, 2, 3], [10, 1, 1, 1, 1]), rel=1e-14)
 
 
@@ -70,7 +70,7 @@ def test_gini_rejects_bad_input():
     with pytest.raises(DataError, match="all values are zero"):
         ur.gini([0, 0])
     with pytest.raises(DataError, match="weights"):
-        ur.gini([1, 2], [1, -1])
+        ur.gini([1, 2], weights=[1, -1])
 
 
 values = st.lists(st.floats(0.01, 1e6, allow_nan=False), min_size=2, max_size=40)
@@ -90,12 +90,12 @@ def test_gini_properties(x, scale):
 def test_population_replication_invariance(x, data):
     w = data.draw(st.lists(st.integers(1, 5), min_size=len(x), max_size=len(x)))
     rep = np.repeat(x, w)
-    assert ur.gini(x, w) == pytest.approx(ur.gini(rep), rel=1e-9, abs=1e-12)
+    assert ur.gini(x, weights=w) == pytest.approx(ur.gini(rep), rel=1e-9, abs=1e-12)
     assert ur.theil(x, weights=w).total == pytest.approx(ur.theil(rep).total, rel=1e-9,
                                                          abs=1e-12)
     assert ur.mean_log_deviation(x, weights=w).total == pytest.approx(
         ur.mean_log_deviation(rep).total, rel=1e-9, abs=1e-12)
-    assert ur.atkinson(x, 0.5, w) == pytest.approx(ur.atkinson(rep, 0.5), rel=1e-9, abs=1e-12)
+    assert ur.atkinson(x, 0.5, weights=w) == pytest.approx(ur.atkinson(rep, 0.5), rel=1e-9, abs=1e-12)
 
 
 # ----------------------------------------------------------------------------- Theil family
@@ -128,7 +128,7 @@ def test_theil_l_decomposition_uses_population_shares():
     x = np.array([1.0, 2, 3, 10, 20, 40])
     g = np.array(["a", "a", "a", "b", "b", "b"])
     w = np.array([3.0, 1, 1, 1, 1, 2])
-    res = ur.mean_log_deviation(x, g, w)
+    res = ur.mean_log_deviation(x, groups=g, weights=w)
     p_a, p_b = 5 / 9, 4 / 9
     la = ur.mean_log_deviation(x[:3], weights=w[:3]).total
     lb = ur.mean_log_deviation(x[3:], weights=w[3:]).total
@@ -137,7 +137,7 @@ def test_theil_l_decomposition_uses_population_shares():
     mu_a, mu_b = np.dot(w[:3], x[:3]) / 5, np.dot(w[3:], x[3:]) / 4
     assert res.between == pytest.approx(p_a * np.log(mu / mu_a) + p_b * np.log(mu / mu_b))
     assert res.between + res.within == pytest.approx(res.total, rel=1e-12)
-    t = ur.theil(x, g, w)
+    t = ur.theil(x, groups=g, weights=w)
     s_a = np.dot(w[:3], x[:3]) / np.dot(w, x)
     assert t.within == pytest.approx(
         s_a * ur.theil(x[:3], weights=w[:3]).total
@@ -156,7 +156,7 @@ def test_one_group_per_unit_gives_zero_within():
 def test_decompositions_add_up(x, data):
     g = data.draw(st.lists(st.sampled_from("abc"), min_size=len(x), max_size=len(x)))
     for f in (ur.theil, ur.mean_log_deviation):
-        r = f(x, g)
+        r = f(x, groups=g)
         assert r.between >= -1e-12 and r.within >= -1e-12
         assert r.between + r.within == pytest.approx(r.total, rel=1e-9, abs=1e-12)
     r2 = ur.generalized_entropy(x, 2, groups=g)
@@ -204,7 +204,7 @@ def test_cv_with_a_mean_that_is_not_positive_raises():
         with pytest.raises(DataError, match="positive mean"):
             ur.coefficient_of_variation(x)
     with pytest.raises(DataError, match="weighted mean is -0.5"):
-        ur.coefficient_of_variation([-1.0, 1.0], [3, 1])
+        ur.coefficient_of_variation([-1.0, 1.0], weights=[3, 1])
     with pytest.raises(DataError, match="positive mean"):
         ur.williamson([-2.0, 1.0], [1, 1])
     assert ur.coefficient_of_variation([1.0, 3.0], ddof=1) == pytest.approx(np.sqrt(2) / 2)
@@ -220,7 +220,7 @@ def test_over_time_panel_and_bootstrap_is_seeded():
     pd.testing.assert_frame_equal(a, b)
     row = a[(a.year == 2024) & (a.measure == "gini")].iloc[0]
     x, ww = v[2024].to_numpy(), w[2024].to_numpy()
-    assert row.value == pytest.approx(ur.gini(x, ww))
+    assert row.value == pytest.approx(ur.gini(x, weights=ww))
     assert row.n == 31 and row.missing == ""
     assert (a.ci_low <= a.value + 1e-12).all() and (a.value <= a.ci_high + 1e-12).all()
 
@@ -231,3 +231,16 @@ def test_over_time_lists_missing_regions():
     out = ur.inequality_over_time(v, measures=["gini"])
     assert out.set_index("year").loc[2020, "missing"] == "130000"
     assert out.set_index("year").loc[2020, "n"] == 2
+
+
+def test_optional_arguments_are_keyword_only():
+    """``ur.theil(x, pop)`` once took the population as groups and returned the unweighted
+    value without a word; now every optional argument must be named."""
+    x, pop = [1.0, 2.0, 6.0], [5.0, 1.0, 1.0]
+    for call in (lambda: ur.theil(x, pop), lambda: ur.gini(x, pop),
+                 lambda: ur.mean_log_deviation(x, pop), lambda: ur.atkinson(x, 0.5, pop),
+                 lambda: ur.generalized_entropy(x, 2, pop), lambda: ur.palma(x, pop),
+                 lambda: ur.coefficient_of_variation(x, pop)):
+        with pytest.raises(TypeError):
+            call()
+    assert ur.theil(x, weights=pop).total != ur.theil(x).total

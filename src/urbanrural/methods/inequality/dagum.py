@@ -130,7 +130,7 @@ def _check_identity(total: float, G_w: float, G_nb: float, G_t: float) -> None:
                               f"{G_w} + {G_nb} + {G_t} != {total}")
 
 
-def dagum_gini(x, groups, weights=None) -> DagumResult:
+def dagum_gini(x, groups, *, weights=None) -> DagumResult:
     r"""Dagum (1997) decomposition of the Gini coefficient into within-group, net
     between-group and transvariation (overlap) parts.
 

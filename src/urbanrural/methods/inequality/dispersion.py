@@ -13,7 +13,7 @@ __all__ = ["coefficient_of_variation", "williamson", "weighted_quantile", "perce
            "palma"]
 
 
-def coefficient_of_variation(x, weights=None, *, ddof: int = 0) -> float:
+def coefficient_of_variation(x, *, weights=None, ddof: int = 0) -> float:
     r"""Coefficient of variation σ/μ, with the weighted (population) standard deviation
 
     .. math:: CV = \frac{1}{\mu}\sqrt{\frac{1}{W}\sum_i w_i (x_i - \mu)^2}
@@ -49,7 +49,7 @@ def williamson(y, population) -> float:
 
     where ȳ is the national per-capita value implied by the regions.
     """
-    return coefficient_of_variation(y, population)
+    return coefficient_of_variation(y, weights=population)
 
 
 def weighted_quantile(x, q, weights=None) -> np.ndarray | float:
@@ -75,12 +75,12 @@ def percentile_ratio(x, upper: float = 90, lower: float = 10, weights=None) -> f
     return float(hi / lo)
 
 
-def palma(x, weights=None) -> float:
+def palma(x, *, weights=None) -> float:
     """Palma ratio: the value share of the richest 10 % over that of the poorest 40 % of the
     population (Cobham & Sumner 2013), read off the piecewise-linear Lorenz curve so that a
     unit straddling a boundary is split (exact for weighted or grouped data)."""
     x = as_values(x)
     require_nonnegative(x, "the Palma ratio")
-    p, s = lorenz(x, weights)
+    p, s = lorenz(x, weights=weights)
     l40, l90 = np.interp([0.4, 0.9], p, s)
     return float((1.0 - l90) / l40)

@@ -156,7 +156,7 @@ def _labels(groups) -> list:
 
 
 # ------------------------------------------------------------------------------ measures
-def gini_dask(x, weights=None, *, corr: bool = False) -> float:
+def gini_dask(x, *, weights=None, corr: bool = False) -> float:
     W, S, E = _pairwise(x, None, weights, [0])
     if S.sum() <= 0:
         raise DataError("the Gini coefficient is undefined when all values are zero")

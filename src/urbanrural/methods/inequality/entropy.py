@@ -117,7 +117,7 @@ def _grouped(x, w, codes, labels, alpha, measure) -> TheilResult:
     return TheilResult(measure, total, between, within, groups)
 
 
-def theil(x, groups=None, weights=None) -> TheilResult:
+def theil(x, *, groups=None, weights=None) -> TheilResult:
     r"""Theil T index (GE(1)), optionally population-weighted and decomposed by groups.
 
     .. math::
@@ -140,7 +140,7 @@ def theil(x, groups=None, weights=None) -> TheilResult:
     return _grouped(x, w, codes, labels, 1, "theil_t")
 
 
-def mean_log_deviation(x, groups=None, weights=None) -> TheilResult:
+def mean_log_deviation(x, *, groups=None, weights=None) -> TheilResult:
     r"""Mean log deviation (Theil L, GE(0)), optionally weighted and decomposed by groups.
 
     .. math::
@@ -159,7 +159,7 @@ def mean_log_deviation(x, groups=None, weights=None) -> TheilResult:
     return _grouped(x, w, codes, labels, 0, "theil_l")
 
 
-def generalized_entropy(x, alpha: float, weights=None, groups=None) -> float | TheilResult:
+def generalized_entropy(x, alpha: float, *, groups=None, weights=None) -> float | TheilResult:
     r"""Generalised entropy index GE(α) (Shorrocks 1980):
 
     .. math::
@@ -178,7 +178,7 @@ def generalized_entropy(x, alpha: float, weights=None, groups=None) -> float | T
     return res if groups is not None else res.total
 
 
-def atkinson(x, epsilon: float, weights=None) -> float:
+def atkinson(x, epsilon: float, *, weights=None) -> float:
     r"""Atkinson index with inequality aversion ε ≥ 0 (Atkinson 1970):
 
     .. math::

@@ -16,7 +16,7 @@ from ._core import (
 __all__ = ["gini", "lorenz"]
 
 
-def gini(x, weights=None, *, corr: bool = False) -> float:
+def gini(x, *, weights=None, corr: bool = False) -> float:
     r"""Gini coefficient, optionally weighted (population or survey weights).
 
     .. math::
@@ -43,7 +43,7 @@ def gini(x, weights=None, *, corr: bool = False) -> float:
     if _is_dask(x) or _is_dask(weights):
         from .distributed import gini_dask
 
-        return gini_dask(x, weights, corr=corr)
+        return gini_dask(x, weights=weights, corr=corr)
     x = as_values(x)
     w = as_weights(weights, x.shape[0])
     require_nonnegative(x, "the Gini coefficient")
@@ -63,7 +63,7 @@ def gini(x, weights=None, *, corr: bool = False) -> float:
     return float(g)
 
 
-def lorenz(x, weights=None) -> tuple[np.ndarray, np.ndarray]:
+def lorenz(x, *, weights=None) -> tuple[np.ndarray, np.ndarray]:
     """Lorenz curve points: cumulative population share and cumulative value share, both
     starting at 0 (values sorted with their weights)."""
     x = as_values(x)

@@ -28,17 +28,17 @@ MEASURES = {
 
 def _measure(name: str, x: np.ndarray, w: np.ndarray | None) -> float:
     if name == "gini":
-        return gini(x, w)
+        return gini(x, weights=w)
     if name == "theil_t":
         return theil(x, weights=w).total
     if name == "theil_l":
         return mean_log_deviation(x, weights=w).total
     if name == "cv":
-        return coefficient_of_variation(x, w)
+        return coefficient_of_variation(x, weights=w)
     if name.startswith("atkinson_"):
-        return atkinson(x, float(name.split("_")[1]), w)
+        return atkinson(x, float(name.split("_")[1]), weights=w)
     if name == "palma":
-        return palma(x, w)
+        return palma(x, weights=w)
     raise ValueError(f"unknown measure {name!r}; known: {list(MEASURES)}")
 
 
@@ -142,11 +142,11 @@ def decomposition_over_time(values: pd.DataFrame, groups: pd.Series,
         g = groups.reindex(values.index[ok.to_numpy()]).to_numpy()
         if len(set(g)) < 2:
             continue
-        for res in (theil(x, g, w), mean_log_deviation(x, g, w)):
+        for res in (theil(x, groups=g, weights=w), mean_log_deviation(x, groups=g, weights=w)):
             theil_rows.append({"year": int(year), "measure": res.measure, "total": res.total,
                                "between": res.between, "within": res.within,
                                "between_share": res.between / res.total if res.total else 0})
-        d = dagum_gini(x, g, w)
+        d = dagum_gini(x, g, weights=w)
         c = d.contributions
         dagum_rows.append({"year": int(year), "total": d.total, "within": d.within,
                            "net_between": d.net_between, "transvariation": d.transvariation,

@@ -87,3 +87,11 @@ def test_import_is_fast_and_lazy():
              "print('ok')\n")
     r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]
+
+
+def test_no_import_cycle_in_the_inequality_modules():
+    """dagum ↔ distributed ↔ entropy imported each other (lazily); the Dask module now only
+    returns sums and imports no sibling measure module."""
+    path = PKG / "methods" / "inequality" / "distributed.py"
+    mods = {".".join(m[-1:]) for _, m in _imports(path)}
+    assert not mods & {"dagum", "entropy", "gini", "dispersion", "overtime"}, mods

@@ -31,7 +31,7 @@ Examples
 --------
 >>> c = trend_claim([2013, 2014, 2015, 2016, 2017, 2018], [2.81, 2.75, 2.73, 2.72, 2.71, 2.69])
 >>> c.verdict, round(c.values["slope"], 3)
-('falling', -0.02)
+('falling', -0.015)
 """
 
 from __future__ import annotations

@@ -151,9 +151,9 @@ def dagum_gini(x, groups, *, weights=None) -> DagumResult:
     sums — never the O(n²) pairwise differences.
     """
     if _is_dask(x):
-        from .distributed import dagum_dask
+        from .distributed import dagum_sums_dask
 
-        return dagum_dask(x, groups, weights)
+        return dagum_from_sums(*dagum_sums_dask(x, groups, weights))
     x = as_values(x)
     w = as_weights(weights, x.shape[0])
     require_nonnegative(x, "the Dagum Gini decomposition")

@@ -22,7 +22,7 @@ import pandas as pd
 from ...data.errors import DataError, Issue
 from ._core import cross_abs_sum, sorted_with_weights, within_abs_sum
 
-__all__ = ["dask_client", "gini_dask", "entropy_dask", "dagum_dask"]
+__all__ = ["dask_client", "gini_dask", "entropy_sums_dask", "dagum_sums_dask"]
 
 
 def dask_client(address: str | None = None, *, n_workers: int = 2, threads_per_worker: int = 1,
@@ -170,14 +170,14 @@ def gini_dask(x, *, weights=None, corr: bool = False) -> float:
     return g
 
 
-def dagum_dask(x, groups, weights=None):
-    from .dagum import dagum_from_sums
-
+def dagum_sums_dask(x, groups, weights=None):
+    """The group labels and the weight, value and pairwise sums a Dagum decomposition needs,
+    from the partitions (dagum.py builds the result: this module imports no sibling)."""
     labels = _labels(groups)
     if len(labels) < 2:
         raise DataError("the Dagum decomposition needs at least two groups")
     W, S, E = _pairwise(x, groups, weights, labels)
-    return dagum_from_sums(labels, W, S, E)
+    return labels, W, S, E
 
 
 def _entropy_partition(x, g, w, labels, alpha):
@@ -201,11 +201,10 @@ def _entropy_partition(x, g, w, labels, alpha):
                       np.bincount(codes, weights=w * lnx, minlength=k)])
 
 
-def entropy_dask(x, groups, weights, *, alpha: int):
-    """Theil T (alpha=1) or Theil L (alpha=0) from partition sums, with decomposition."""
+def entropy_sums_dask(x, groups, weights, *, alpha: int):
+    """Group labels and the per-group sums W, S = Σwx, A = Σwx ln x, B = Σw ln x from the
+    partitions (entropy.py builds the Theil T or L result from them)."""
     import dask
-
-    from .entropy import TheilResult
 
     labels = _labels(groups) if groups is not None else [0]
     xp, gp, wp = _aligned(x, groups, weights)
@@ -213,28 +212,7 @@ def entropy_dask(x, groups, weights, *, alpha: int):
                                               None if wp is None else wp[i], labels, alpha)
              for i in range(len(xp))]
     W, S, A, B = np.sum(dask.compute(*parts), axis=0)
-    mu, mu_g = S.sum() / W.sum(), S / W
-    if alpha == 1:
-        total = A.sum() / S.sum() - np.log(mu)
-        idx_g = np.where(S > 0, A / np.where(S > 0, S, 1) - np.log(np.where(mu_g > 0, mu_g, 1)),
-                         0.0)
-        s = S / S.sum()
-        between = float(np.sum(np.where(s > 0, s * np.log(np.where(mu_g > 0, mu_g, 1) / mu),
-                                        0.0)))
-        weight_g, measure = s, "theil_t"
-    else:
-        total = np.log(mu) - B.sum() / W.sum()
-        idx_g = np.log(mu_g) - B / W
-        p = W / W.sum()
-        between = float(np.sum(p * np.log(mu / mu_g)))
-        weight_g, measure = p, "theil_l"
-    if groups is None:
-        return TheilResult(measure, float(total))
-    within = float(np.sum(weight_g * idx_g))
-    frame = pd.DataFrame({"group": labels, "n": np.nan, "weight_share": W / W.sum(),
-                          "value_share": S / S.sum(), "mean": mu_g, "index": idx_g,
-                          "contribution": weight_g * idx_g})
-    return TheilResult(measure, float(total), between, within, frame)
+    return labels, W, S, A, B
 
 
 def _is_dask(obj) -> bool:

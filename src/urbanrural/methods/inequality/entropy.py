@@ -117,6 +117,38 @@ def _grouped(x, w, codes, labels, alpha, measure) -> TheilResult:
     return TheilResult(measure, total, between, within, groups)
 
 
+def _dask_sums(x, groups, weights, alpha):
+    from .distributed import entropy_sums_dask
+
+    return entropy_sums_dask(x, groups, weights, alpha=alpha)
+
+
+def _theil_from_sums(ungrouped: bool, labels, W, S, A, B, *, alpha: int) -> TheilResult:
+    """Theil T (alpha 1) or L (alpha 0) with its decomposition from per-group sums."""
+    mu, mu_g = S.sum() / W.sum(), S / W
+    if alpha == 1:
+        total = A.sum() / S.sum() - np.log(mu)
+        idx_g = np.where(S > 0, A / np.where(S > 0, S, 1) - np.log(np.where(mu_g > 0, mu_g, 1)),
+                         0.0)
+        s = S / S.sum()
+        between = float(np.sum(np.where(s > 0, s * np.log(np.where(mu_g > 0, mu_g, 1) / mu),
+                                        0.0)))
+        weight_g, measure = s, "theil_t"
+    else:
+        total = np.log(mu) - B.sum() / W.sum()
+        idx_g = np.log(mu_g) - B / W
+        p = W / W.sum()
+        between = float(np.sum(p * np.log(mu / mu_g)))
+        weight_g, measure = p, "theil_l"
+    if ungrouped:
+        return TheilResult(measure, float(total))
+    within = float(np.sum(weight_g * idx_g))
+    frame = pd.DataFrame({"group": labels, "n": np.nan, "weight_share": W / W.sum(),
+                          "value_share": S / S.sum(), "mean": mu_g, "index": idx_g,
+                          "contribution": weight_g * idx_g})
+    return TheilResult(measure, float(total), between, within, frame)
+
+
 def theil(x, *, groups=None, weights=None) -> TheilResult:
     r"""Theil T index (GE(1)), optionally population-weighted and decomposed by groups.
 
@@ -132,9 +164,7 @@ def theil(x, *, groups=None, weights=None) -> TheilResult:
     total.
     """
     if _is_dask(x):
-        from .distributed import entropy_dask
-
-        return entropy_dask(x, groups, weights, alpha=1)
+        return _theil_from_sums(groups is None, *_dask_sums(x, groups, weights, 1), alpha=1)
     x, w, codes, labels = _prepare(x, weights, groups)
     require_nonnegative(x, "the Theil T index")
     return _grouped(x, w, codes, labels, 1, "theil_t")
@@ -151,9 +181,7 @@ def mean_log_deviation(x, *, groups=None, weights=None) -> TheilResult:
     (REAT's ``theil`` is this index.)
     """
     if _is_dask(x):
-        from .distributed import entropy_dask
-
-        return entropy_dask(x, groups, weights, alpha=0)
+        return _theil_from_sums(groups is None, *_dask_sums(x, groups, weights, 0), alpha=0)
     x, w, codes, labels = _prepare(x, weights, groups)
     require_positive(x, "the mean log deviation (Theil L)", "ln 0")
     return _grouped(x, w, codes, labels, 0, "theil_l")

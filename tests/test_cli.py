@@ -180,3 +180,23 @@ def test_framework_names_with_rich_markup_in_the_index_table(tmp_path, monkeypat
     assert main(["index", "--framework", str(fw), "--out", str(tmp_path / "idx")]) == 0
     text = capsys.readouterr().out
     assert "共同富裕[/]指数" in text and "Common [bold]prosperity[/bold] [/]" in text
+
+
+@pytest.mark.parametrize("layout, n_cols", [("wide_years", 23), ("wide_indicators", 4)])
+def test_data_convert_to_parquet_writes_the_layout_it_says(tmp_path, layout, n_cols):
+    import pyarrow.parquet as pq
+
+    src = DATA / "nbs_exports" / "fen_sheng_nian_du_gdp_zh.csv"
+    out = tmp_path / f"gdp_{layout}.parquet"
+    assert main(["data", "convert", str(src), str(out), "--layout", layout]) == 0
+    assert pq.read_table(out).num_columns == n_cols  # not the long table (6 columns)
+    back = ur.read(out)
+    assert back.report.layout == layout and back.equals(ur.read(src))
+
+
+def test_gaps_prints_the_gap_values_and_their_tested_trend(tmp_path):
+    r = run("gaps", "--data", "china_national", "--out", str(tmp_path / "g"))
+    assert r.returncode == 0, r.stderr
+    row = next(line for line in r.stdout.splitlines() if "2.81 → 2.56" in line)
+    assert "2.81 → 2.56" in row  # integrated-survey income ratio 2013 → 2020
+    assert "显著缩小" in row and "narrowing" in row

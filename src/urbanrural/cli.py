@@ -29,6 +29,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.markup import escape
@@ -254,14 +255,37 @@ def cmd_gaps(args) -> int:
     for name, frame in res.tables.items():
         t.add_row(_e(name), str(len(frame)))
     console.print(t)
+    from .data.registry import NATIONAL_CODE
+    from .methods.claims import gap_trend_claim, label
+
+    if "urban_rural_gaps" in res.tables:
+        g = res.tables["urban_rural_gaps"]
+        v = Table(title="urban–rural gaps 城乡差距 (national, or the median over regions "
+                        "全国，或各地区中位数)")
+        for c in ("pair 指标对", "years 年份", "ratio 城乡比", "trend 趋势 (Mann–Kendall)"):
+            v.add_column(c, overflow="fold")
+        for _, sub in g.groupby(["urban_indicator", "rural_indicator"], sort=False):
+            nat = sub[sub.region_code == NATIONAL_CODE]
+            series = (nat if len(nat) else sub).groupby("year").ratio.median().dropna()
+            if series.empty:
+                continue
+            # the gap is the distance from parity, |ln ratio|: a ratio below 1 (e.g. Engel
+            # coefficients, urban/rural) narrows as it rises towards 1
+            c = gap_trend_claim(series.index.to_numpy(), np.abs(np.log(series.to_numpy())))
+            v.add_row(_e(f"{sub.pair_zh.iloc[0]}\n{sub.pair_en.iloc[0]}"),
+                      f"{series.index[0]}–{series.index[-1]}",
+                      f"{series.iloc[0]:.2f} → {series.iloc[-1]:.2f}",
+                      f"{label(c.verdict, 'zh')} / {label(c.verdict, 'en')}")
+        console.print(v)
     if "regional_inequality" in res.tables:
         ri = res.tables["regional_inequality"]
         last = ri[(ri.weights == "population") & (ri.measure == "gini")]
         for ind, sub in last.groupby("indicator"):
             a, b = sub.iloc[0], sub.iloc[-1]
-            trend = "narrowed 缩小" if b.value < a.value else "widened 扩大"
-            console.print(f"{_e(ind)}: population-weighted Gini {a.year} {a.value:.3f} → "
-                          f"{b.year} {b.value:.3f} ({trend})")
+            c = gap_trend_claim(sub.year.to_numpy(), sub.value.to_numpy())
+            console.print(f"{_e(ind)}: population-weighted Gini 人口加权基尼系数 {a.year} "
+                          f"{a.value:.3f} → {b.year} {b.value:.3f} ({label(c.verdict, 'zh')} / "
+                          f"{label(c.verdict, 'en')}, Mann–Kendall)")
     for note in res.notes:
         console.print(f"[dim]note: {_e(note)}[/dim]")
     console.print(f"wrote {len(dest.files)} files to {_e(dest.path)}")
@@ -286,13 +310,15 @@ def cmd_index(args) -> int:
     year = int(sc.year.max())
     latest = sc[sc.year == year].sort_values("rank")
     t = Table(title=f"{_e(fw.name_zh)} / {_e(fw.name_en)} — {year} ranking 排名 ({_e(data)})")
-    t.add_column("rank 排名", justify="right")
-    t.add_column("region 地区")
-    t.add_column("score 得分", justify="right")
+    t.add_column("rank 排名", justify="right", no_wrap=True)
+    t.add_column("region 地区", overflow="fold")
+    t.add_column("score 得分", justify="right", no_wrap=True)
     dims = [c for c in sc.columns if c not in ("region_code", "region", "region_en", "year",
                                                "total", "rank")]
-    for d in dims:
-        t.add_column(_e(d), justify="right")
+    names = {n.id: n.name_zh for n in fw.root.children}
+    for d in dims:  # headers fold rather than being cut to "…"
+        t.add_column(_e(f"{names.get(d, d)}\n{d}"), justify="right", overflow="fold",
+                     min_width=6)
     show = latest if len(latest) <= 12 else pd.concat([latest.head(8), latest.tail(4)])
     for _, r in show.iterrows():
         t.add_row(str(r["rank"]), _e(f"{r.region} {r.region_en}"), f"{r.total:.3f}",

@@ -437,12 +437,16 @@ def read(
     provenance: dict = {"file": str(path)}
     if suffix in (".parquet", ".pq"):
         table, extra_meta, provenance = _load_parquet(path, provenance)
-        report.layout = "long"
+        # a file written by urbanrural records its layout; any other is read as given
+        written = provenance.pop("layout", None)
+        report.layout = written if written in ("long", "wide_years", "wide_indicators") and \
+            layout == "auto" else (layout if layout != "auto" else "long")
         cols = [str(c) for c in table.columns]
         report.cells_in = sum(1 for c in cols if c.strip()) + int(sum(
             _filled(table[c]).sum() for c in table.columns))
-        cells = _cells_from_frame(table, fname, header_line=1, report=report, layout="long",
-                                  indicator=indicator, unit=unit, region=region)
+        cells = _cells_from_frame(table, fname, header_line=1, report=report,
+                                  layout=report.layout, indicator=indicator, unit=unit,
+                                  region=region)
     elif suffix in (".xlsx", ".xlsm", ".xls"):
         grid, extra_meta = _load_excel(path, sheet, report, limits, size)
         cells = _cells_from_grid(grid, fname, report, layout, indicator, unit, region,
@@ -515,6 +519,8 @@ def _load_parquet(path: Path, provenance: dict):
         info = json.loads(md[b"urbanrural"].decode())
         meta = {k: Indicator(**v) for k, v in info.get("indicators", {}).items()}
         provenance = {**info.get("provenance", {}), **provenance}
+        if info.get("layout"):
+            provenance["layout"] = info["layout"]
     return table.to_pandas(), meta, provenance
 
 

@@ -350,9 +350,11 @@ def write(panel: Panel, path: str | Path, *, layout: str = "long", lang: str = "
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pandas(panel.to_frame(lang, unit=True), preserve_index=False)
+        # the layout asked for, recorded in the file so that ``read`` reads it back
+        table = pa.Table.from_pandas(to_layout(panel, layout, lang), preserve_index=False)
         info = {"indicators": {k: asdict(v) for k, v in panel.indicators.items()},
-                "provenance": _jsonable(panel.provenance), "name": panel.name}
+                "provenance": _jsonable(panel.provenance), "name": panel.name,
+                "layout": layout}
         md = dict(table.schema.metadata or {})
         md[b"urbanrural"] = json.dumps(info, ensure_ascii=False).encode()
         pq.write_table(table.replace_schema_metadata(md), path, compression="zstd")

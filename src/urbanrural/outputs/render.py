@@ -30,6 +30,11 @@ from .units import unit_en
 __all__ = ["render_page", "environment", "svg_map"]
 
 
+def pvalue(p: float) -> str:
+    """A p-value as printed: "p < 0.001" below a thousandth, else three decimals."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -37,6 +42,7 @@ def environment() -> jinja2.Environment:
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
         lstrip_blocks=True, keep_trailing_newline=False)
     env.filters["fmt"] = fmt
+    env.filters["pvalue"] = pvalue
     env.globals["L"] = claim_label
     env.globals["unit_en"] = unit_en
     return env

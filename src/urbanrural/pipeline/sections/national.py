@@ -177,6 +177,19 @@ def run(ctx: RunContext) -> SectionResult:
               Table("national_flows", "全国城镇化、农村用电与乡村就业",
                     "National urbanisation, rural electricity and rural employment", flows)]
     facts: dict = {"gaps": _claims(gaps, alpha)}
+    # every number a reading cites is a cell: the tests behind each gap reading
+    rows = []
+    for sid, c in facts["gaps"].items():
+        for kind in ("trend", "since_peak"):
+            if kind in c:
+                v = c[kind].values
+                c[f"{kind}_row"] = len(rows)
+                rows.append({"series": sid, "test": kind, "verdict": c[kind].verdict,
+                             "n": v.get("n"), "tau": v.get("tau"), "p_value": v.get("p_value"),
+                             "slope": v.get("slope"), "alpha": alpha,
+                             "method": c[kind].method})
+    tables.append(Table("national_tests", "城乡差距的趋势检验（Mann–Kendall）",
+                        "Trend tests of the gaps (Mann–Kendall)", pd.DataFrame(rows)))
     facts["flows"] = {}
     for sid, sub in flows.groupby("series", sort=False):
         facts["flows"][sid] = {"change": change_claim(sub.year.to_numpy(), sub.value.to_numpy()),

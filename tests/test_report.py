@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from urbanrural.cli import main
-from urbanrural.outputs.tables import COLUMN_LABELS
+from urbanrural.outputs.bundle import table_labels
+from urbanrural.outputs.tables import header_for
 from urbanrural.pipeline.spec import AnalysisSpec
 
 from .conftest import DATA
@@ -23,8 +24,18 @@ NUM = re.compile(r'<span class="num" data-sheet="([^"]+)" data-row="(\d+)" data-
                  r'data-digits="(\d+)" data-pct="(\d)">([^<]+)</span>')
 
 
-def header(col: str) -> str:
-    return f"{COLUMN_LABELS[col]} {col.replace('_', ' ')}" if col in COLUMN_LABELS else col
+@pytest.fixture(scope="module")
+def report_tables(default_report):
+    """The tables of the run the default report wrote, by key (their labels and units)."""
+    from urbanrural.pipeline.analysis import run_analysis
+
+    result = run_analysis(AnalysisSpec.from_yaml(default_report / "analysis.yaml"))
+    return {t.key: t for _, t in result.tables()}
+
+
+def header(table, col: str) -> str:
+    """The workbook header of ``col`` in ``table``, by the writer's own rule."""
+    return header_for(col, table_labels(table), units=table.units)
 
 
 def test_writes_all_four_outputs(default_report):
@@ -51,13 +62,13 @@ def test_page_is_self_contained(default_report):
     assert "@import" not in page and "font/ttf;base64," in page
 
 
-def test_every_number_shown_equals_results_xlsx(default_report):
+def test_every_number_shown_equals_results_xlsx(default_report, report_tables):
     page = (default_report / "index.html").read_text(encoding="utf-8")
     spans = NUM.findall(page)
     assert len(spans) > 200
     sheets = pd.read_excel(default_report / "results.xlsx", sheet_name=None, engine="calamine")
     for sheet, row, col, digits, pct, shown in spans:
-        cell = sheets[sheet].iloc[int(row)][header(col)]
+        cell = sheets[sheet].iloc[int(row)][header(report_tables[sheet], col)]
         value = float(shown.replace(",", "").rstrip("%"))
         expected = 100 * float(cell) if pct == "1" else float(cell)
         assert abs(value - expected) <= 0.5 * 10 ** -int(digits) + 1e-9, (sheet, row, col,

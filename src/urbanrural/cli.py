@@ -305,7 +305,8 @@ def cmd_index(args) -> int:
     res = run_index(panel, fw, top_k=args.top)
     with dest.writing() as folder:
         (folder / "framework.yaml").write_text(fw.to_yaml(), encoding="utf-8")
-        write_tables(res.tables, folder, workbook="index.xlsx")
+        write_tables(res.tables, folder, workbook="index.xlsx",
+                     labels={"coupling": {"D": "耦合协调度"}})
     sc = res.tables["scores"]
     year = int(sc.year.max())
     latest = sc[sc.year == year].sort_values("rank")

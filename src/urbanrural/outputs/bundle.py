@@ -8,10 +8,17 @@ import importlib
 from pathlib import Path
 
 from ..pipeline.analysis import AnalysisResult
+from ..pipeline.sections.base import Table
 from .render import render_page
 from .tables import write_tables
 
-__all__ = ["write_analysis", "write_report"]
+__all__ = ["table_labels", "write_analysis", "write_report"]
+
+
+def table_labels(table: Table) -> dict[str, str]:
+    """The Chinese labels the workbook gives ``table``'s columns beyond the vocabulary of
+    :mod:`urbanrural.outputs.labels`: the table's own (:attr:`Table.labels`)."""
+    return dict(table.labels)
 
 
 def _figures(result: AnalysisResult, folder: Path, lang: str) -> list[Path]:
@@ -59,9 +66,12 @@ def write_analysis(result: AnalysisResult, folder: str | Path, *, lang: str | No
     out = Path(folder)
     lang = lang or result.spec.lang
     html, page = render_page(result, lang=lang)
-    tables = {t.key: t.frame for _, t in result.tables()}
+    run_tables = [t for _, t in result.tables()]
+    tables = {t.key: t.frame for t in run_tables}
     write_tables(tables, out, workbook="results.xlsx", csv=False,
-                 sheet_titles={k: k for k in tables})
+                 sheet_titles={k: k for k in tables},
+                 labels={t.key: table_labels(t) for t in run_tables},
+                 units={t.key: dict(t.units) for t in run_tables})
     figures = _figures(result, out / "figures", "en" if lang == "en" else "zh")
     (out / "index.html").write_text(html, encoding="utf-8")
     (out / "analysis.yaml").write_text(result.spec.to_yaml(), encoding="utf-8")

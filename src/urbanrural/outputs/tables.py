@@ -10,47 +10,50 @@ valid and unique for Excel (:func:`urbanrural.data.writers.excel_sheet_names`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from ..data.writers import check_excel_text, excel_sheet_names, write_csv, write_excel_sheet
+from .labels import VOCABULARY, header
 
 __all__ = ["COLUMN_LABELS", "bilingual_columns", "csv_file_names", "excel_sheet_names",
-           "write_tables"]
+           "header_for", "write_tables"]
 
-# column name → Chinese label; the English label is the column name made readable
-COLUMN_LABELS: dict[str, str] = {
-    "region_code": "地区代码", "region": "地区", "region_zh": "地区", "region_en": "Region",
-    "year": "年份", "indicator": "指标", "value": "数值", "unit": "单位", "measure": "指标",
-    "measure_zh": "指标名称", "measure_en": "Measure", "n": "地区数", "missing": "缺失地区",
-    "ci_low": "置信区间下限", "ci_high": "置信区间上限", "total": "总体", "between": "组间",
-    "within": "组内", "between_share": "组间贡献率", "net_between": "区域间净差异",
-    "transvariation": "超变密度", "within_share": "区域内贡献率",
-    "net_between_share": "区域间贡献率", "transvariation_share": "超变密度贡献率",
-    "group_a": "区域A", "group_b": "区域B", "kind": "类型", "gini": "基尼系数",
-    "D": "相对经济影响力D", "pair": "城乡指标对", "pair_zh": "城乡指标对", "pair_en": "Pair",
-    "urban": "城镇", "rural": "农村", "ratio": "城乡比", "difference": "城乡差",
-    "urban_indicator": "城镇指标", "rural_indicator": "农村指标",
-    "urban_rural_theil": "城乡泰尔指数", "population_source": "人口数据来源",
-    "partition": "区域划分", "weights": "权重", "score": "得分", "rank": "排名",
-    "component": "分解项", "share": "占比", "contribution": "贡献", "group": "组别",
-    "weight": "权重", "name_zh": "中文名称", "name_en": "English name", "source": "来源",
-    "notes": "说明", "first_year": "起始年", "last_year": "结束年", "n_years": "年数",
-    "n_regions": "地区数", "n_values": "数值个数", "complete": "是否完整",
-}
+# column name → Chinese label of the context-free vocabulary (kept for callers that read it;
+# the headers themselves come from :func:`header_for`, which also knows the rules for
+# systematic names and a table's own labels)
+COLUMN_LABELS: dict[str, str] = {col: lab.zh for col, lab in VOCABULARY.items()}
 
 
-def _english(col: str) -> str:
-    return re.sub(r"_", " ", col).strip()
+def header_for(column: str, labels: Mapping[str, str] | None = None, *,
+               units: Mapping[str, str] | None = None) -> str:
+    """The workbook header of ``column``, e.g. ``年份 year`` or ``半衰期（年） half life (years)``.
+
+    Parameters
+    ----------
+    column : the column name.
+    labels : the table's own Chinese labels (column → label), which win over the vocabulary
+        (:mod:`urbanrural.outputs.labels`).
+    units : the table's units (column → ``"%"`` or ``"百分点 pp"``).
+
+    Returns
+    -------
+    str
+        the bilingual header; a column nobody labelled keeps its name.
+    """
+    return header(column, labels=labels, units=units)
 
 
-def bilingual_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """Same table with headers like ``年份 year`` (Chinese label first, then the English)."""
+def bilingual_columns(frame: pd.DataFrame, *, labels: Mapping[str, str] | None = None,
+                      units: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Same table with headers like ``年份 year`` (Chinese label first, then the English).
+
+    ``labels`` and ``units`` are the table's own (see :func:`header_for`).
+    """
     out = frame.copy()
-    out.columns = [f"{COLUMN_LABELS[c]} {_english(c)}" if c in COLUMN_LABELS else c
-                   for c in frame.columns]
+    out.columns = [header_for(c, labels, units=units) for c in frame.columns]
     return out
 
 
@@ -100,7 +103,9 @@ def csv_file_names(names: Iterable[str]) -> dict[str, str]:
 
 def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path, *,
                  workbook: str = "tables.xlsx",
-                 sheet_titles: dict[str, str] | None = None, csv: bool = True) -> list[Path]:
+                 sheet_titles: dict[str, str] | None = None, csv: bool = True,
+                 labels: Mapping[str, Mapping[str, str]] | None = None,
+                 units: Mapping[str, Mapping[str, str]] | None = None) -> list[Path]:
     """One CSV per table (UTF-8 with BOM, CRLF, machine-readable headers) and one Excel workbook
     with a sheet per table and bilingual headers. Returns the files written.
 
@@ -112,9 +117,14 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path, *,
     in the workbook; numbers are untouched. Sheet names are ``sheet_titles[name]`` (default
     the table name) made valid and unique by :func:`excel_sheet_names`, CSV file names come
     from :func:`csv_file_names`; both keep names that are already valid.
+
+    Headers come from :func:`header_for`: ``labels[name]`` and ``units[name]`` are table
+    ``name``'s own Chinese labels and units (column → text), which win over the vocabulary.
     """
     sheets = excel_sheet_names(tables, titles=sheet_titles)
-    labelled = {name: bilingual_columns(frame) for name, frame in tables.items()}
+    labels, units = labels or {}, units or {}
+    labelled = {name: bilingual_columns(frame, labels=labels.get(name), units=units.get(name))
+                for name, frame in tables.items()}
     for name, frame in labelled.items():  # before anything is written
         check_excel_text(frame, sheets[name])
     out = Path(out_dir)

@@ -31,7 +31,11 @@ class Table:
 
     ``key`` is unique within a run and becomes the sheet name (it is checked to fit Excel's
     31 characters, so two tables can never collide by truncation). ``units`` maps a column to
-    its unit for the bilingual header.
+    its unit for the bilingual header (``"%"``, or Chinese then English: ``"百分点 pp"``).
+    ``labels`` maps a column to its Chinese label in this table, for a name that means
+    something else here than elsewhere (``D`` is the coupling coordination degree in a
+    coupling table and Dagum's relative economic affluence in a Dagum table); it wins over
+    the workbook's context-free vocabulary (:mod:`urbanrural.outputs.labels`).
     """
 
     key: str
@@ -39,6 +43,7 @@ class Table:
     title_en: str
     frame: pd.DataFrame
     units: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if sheet_name(self.key) != self.key:

@@ -77,6 +77,20 @@ CLAIM_LABELS = {
     "between_u": ("泰尔组间份额与达古姆组间净差距份额（不加权，末年）",
                   "Theil between share vs Dagum net between share (unweighted, latest year)"),
 }
+# workbook labels of this section's tables (Table.labels), where a name means something else
+# here than elsewhere: in a Dagum table D is the relative economic affluence Djh, not the
+# coupling coordination degree
+WIDE_LABELS = {"n_w": "省份数（人口加权指标）", "n_u": "省份数（不加权指标）",
+               "missing_w": "缺失省份（人口加权指标）", "missing_u": "缺失省份（不加权指标）"}
+DAGUM_LABELS = {"total": "总体基尼系数G", "within": "区域内差异Gw", "net_between": "区域间净差异Gnb",
+                "transvariation": "超变密度Gt"}
+DAGUM_PAIR_LABELS = {"D": "相对经济影响力Djh", "gini": "区域内基尼系数Gjj或区域间基尼系数Gjh",
+                     "kind": "区域内或区域间", "pair_zh": "区域对（中文）", "pair_en": "区域对（英文）"}
+WEIGHTING_LABELS = {"k": "两端省份数k（省份数的五分之一）"}
+CLAIMS_TABLE_LABELS = {
+    "a": "比较值a", "b": "比较值b", "difference": "差值a−b",
+    "top": "最高组：人口份额与省份份额比较", "bottom": "最低组：人口份额与省份份额比较",
+    "mean": "加权与不加权均值比较", "theil": "泰尔分解的解读", "dagum": "达古姆分解的解读"}
 # labels of the verdicts of this module's own claims (the others are in claims.VERDICT_LABELS)
 LOCAL_LABELS = {
     "underweighted": ("两端省份人口份额均低于省份份额", "both tails weigh less by population"),
@@ -433,7 +447,7 @@ def run(ctx: RunContext) -> SectionResult:
         unit = work.indicators[ind].unit
         tables.append(Table(tkey, f"{name_zh}的省际差距：基尼系数与泰尔指数T（按{part_zh}分解）",
                             f"Inequality of {name_en} across provinces: Gini and Theil T "
-                            f"(decomposed by {part_en})", wide))
+                            f"(decomposed by {part_en})", wide, labels=WIDE_LABELS))
         f: dict = {"indicator": ind, "name_zh": name_zh, "name_en": name_en,
                    "short_zh": short_zh, "short_en": short_en, "unit": unit,
                    "unit_en": UNITS_EN.get(unit, unit), "table": tkey,
@@ -482,13 +496,15 @@ def run(ctx: RunContext) -> SectionResult:
             dg = pd.concat(dagum, ignore_index=True)
             dkey = f"dagum_{key}"
             tables.append(Table(dkey, f"{name_zh}的达古姆基尼系数分解（按{part_zh}）",
-                                f"Dagum Gini decomposition of {name_en} (by {part_en})", dg))
+                                f"Dagum Gini decomposition of {name_en} (by {part_en})", dg,
+                                labels=DAGUM_LABELS))
             pr = _label_groups(pd.concat(pairs, ignore_index=True), registry, part_key, group_ids)
             pkey = f"dagum_pairs_{key}"
             tables.append(Table(pkey, f"{name_zh}：区域内基尼系数Gjj与区域间基尼系数Gjh"
                                       f"（按{part_zh}）",
                                 f"{name_en[0].upper() + name_en[1:]}: within-group Gini Gjj and "
-                                f"between-group Gini Gjh (by {part_en})", pr))
+                                f"between-group Gini Gjh (by {part_en})", pr,
+                                labels=DAGUM_PAIR_LABELS))
             f["dagum"], f["pairs"] = dkey, pkey
             f["dagum_rows"] = {}
             f["pair_rows"] = {}
@@ -517,9 +533,10 @@ def run(ctx: RunContext) -> SectionResult:
         tables.append(Table("disparity_weighting", "人口加权与不加权：均值、平均差与两端省份（末年）",
                             "Weighted and unweighted: means, mean absolute differences and the "
                             "top and bottom fifth of provinces (latest year)",
-                            pd.DataFrame(weighting_rows)))
+                            pd.DataFrame(weighting_rows), labels=WEIGHTING_LABELS))
     tables.append(Table("disparity_claims", "区域差距的判断及其检验",
-                        "Readings of regional disparity and their tests", _claims_frame(claims)))
+                        "Readings of regional disparity and their tests", _claims_frame(claims),
+                        labels=CLAIMS_TABLE_LABELS))
     if "gdp_pc" in facts["series"]:
         notes.append(Note("人均地区生产总值按当年价计算（地区生产总值/年末常住人口）：数据中没有分省价格"
                           "指数。基尼系数和泰尔指数与计量单位无关，全国统一的价格平减不会改变它们；"

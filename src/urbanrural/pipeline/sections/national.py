@@ -173,7 +173,9 @@ def run(ctx: RunContext) -> SectionResult:
     gaps = _gap_table(wide)
     flows = _flows(wide)
     tables = [Table("national_gaps", "全国城乡差距（按统计口径）",
-                    "National urban–rural gaps, by survey concept", gaps),
+                    "National urban–rural gaps, by survey concept", gaps,
+                    labels={"a": "指标a", "b": "指标b", "value_a": "指标a的数值",
+                            "value_b": "指标b的数值", "gap": "差距（比值或差值）"}),
               Table("national_flows", "全国城镇化、农村用电与乡村就业",
                     "National urbanisation, rural electricity and rural employment", flows)]
     facts: dict = {"gaps": _claims(gaps, alpha)}

@@ -57,6 +57,12 @@ TIE_DECIMALS = 9
 # a coupling degree above this says "highly coupled" in the usual grading; the share of
 # country-years above it shows how little the standard C tells countries apart
 C_CROWDED = 0.9
+# workbook labels of the coupling tables (Table.labels): D is the coupling coordination
+# degree here, not Dagum's relative economic affluence
+COUPLING_LABELS = {"C": "耦合度", "T": "综合发展指数", "D": "耦合协调度", "grade": "协调等级"}
+# China's ranks among the countries (also the parts of world_china_gaps' water_rank…)
+RANK_LABELS = {"rank": "中国的位次", "n_ranked": "参与排名的国家数",
+               "share_smaller": "城乡差距小于中国的国家占比"}
 
 
 @dataclass(frozen=True)
@@ -344,12 +350,15 @@ def run(ctx: RunContext) -> SectionResult:
         Table("world_china_rank", "中国城乡差距的世界排名（最近年份）",
               "China's urban–rural gaps ranked among countries (latest year)", rank,
               {"urban": "%", "rural": "%", "gap": "百分点 pp", "abs_gap": "百分点 pp",
-               "median_abs_gap": "百分点 pp"}),
+               "median_abs_gap": "百分点 pp"},
+              {**RANK_LABELS, "gap_zh": "差距定义（中文）", "gap_en": "差距定义（英文）"}),
         Table("world_china_gaps", "中国城乡差距、排名与世界中位数（逐年）",
-              "China's urban–rural gaps, ranks and the world median, by year", trajectory),
+              "China's urban–rural gaps, ranks and the world median, by year", trajectory,
+              labels=RANK_LABELS),
         Table("world_gap_latest", "各国城乡差距（最近年份，按差距大小排序）",
               "Urban–rural gaps of every country (latest year, by size of gap)", latest,
-              {"urban": "%", "rural": "%", "gap": "百分点 pp", "abs_gap": "百分点 pp"}),
+              {"urban": "%", "rural": "%", "gap": "百分点 pp", "abs_gap": "百分点 pp"},
+              {"rank": "按城乡差距绝对值的位次", "n_ranked": "参与排名的国家数"}),
     ]
     fw_name = ctx.spec.world_framework
     services = _services_part(ctx, fw_name) if fw_name else None
@@ -371,13 +380,20 @@ def run(ctx: RunContext) -> SectionResult:
         tables += [
             Table("world_services_china", "中国城乡基本服务子系统与耦合协调度（逐年）",
                   "China's urban and rural basic-services subsystems and coordination, by "
-                  "year", services["china"]),
+                  "year", services["china"],
+                  labels={**COUPLING_LABELS, "rank_D": "中国按耦合协调度的位次",
+                          "n_scored": "有得分的国家数", "median_D": "各国耦合协调度中位数"}),
             Table("world_services_latest", "各国城乡基本服务耦合协调度（最近年份）",
                   "Basic-services coupling coordination of every country (latest year)",
-                  services["latest"]),
+                  services["latest"],
+                  labels={**COUPLING_LABELS, "rank_D": "按耦合协调度的位次",
+                          "n_scored": "有得分的国家数"}),
             Table("world_coupling_forms", "标准与修正耦合度模型的区分度",
                   "How well the standard and the corrected coupling degree tell "
-                  "country-years apart", services["forms"]),
+                  "country-years apart", services["forms"],
+                  {"share_C_above_threshold": "占比 0–1"},
+                  {**COUPLING_LABELS, "C_threshold": "高耦合阈值（耦合度）",
+                   "share_C_above_threshold": "耦合度高于阈值的国家-年份占比"}),
         ]
         # the index's reasons are English and carry uncited numbers: say which rule applied
         sources = {lf.id: lf.source for lf in ctx.framework(fw_name).indicators()}
@@ -396,7 +412,10 @@ def run(ctx: RunContext) -> SectionResult:
                         + f" {en_why} and are left out of the index."))
     claim_table = _claims_table(claims)
     tables.append(Table("world_claims", "本节各项判断及其检验", "The readings of this section "
-                        "and the tests behind them", claim_table))
+                        "and the tests behind them", claim_table,
+                        labels={"n_better": "优于中国的单位数", "n_worse": "劣于中国的单位数",
+                                "share_better": "优于中国的单位占比", "tied": "与中国并列的单位",
+                                "rank": "中国的位次"}))
     facts = {"pairs": [p.key for p in pairs], "claims": claims,
              "claim_rows": {k: i for i, k in enumerate(claim_table.key)},
              "rank_rows": {k: i for i, k in enumerate(rank.indicator)},

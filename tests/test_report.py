@@ -199,10 +199,18 @@ NAMES = (
     "Lewis", "Engel", "Williamson", "Atkinson", "HP", "psecta", "ConvergenceClubs"
 )
 
-# legend items of one chart whose boxes intersect (Plotly draws each as g.traces)
+# legend items of one chart whose boxes intersect (Plotly draws each as g.traces), and legend
+# or title text outside its chart
 OVERLAPS = """() => {
   const bad = [];
   document.querySelectorAll('div.chart').forEach(c => {
+    // legend entries and the title lie inside the chart (cut off otherwise, as on phones)
+    const box = c.getBoundingClientRect();
+    c.querySelectorAll('g.legend text.legendtext, .gtitle').forEach(t => {
+      const r = t.getBoundingClientRect();
+      if (r.width && (r.left < box.left - 1 || r.right > box.right + 1))
+        bad.push(c.id + ' outside: ' + t.textContent.slice(0, 30));
+    });
     const boxes = [...c.querySelectorAll('g.legend g.traces')].map(t => t.getBoundingClientRect());
     for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
       const a = boxes[i], b = boxes[j];

@@ -98,3 +98,15 @@ def test_every_number_in_the_page_is_its_cell(result):
         v = sheets[sheet].iloc[int(row)][col]
         assert float(shown.replace(",", "")) == pytest.approx(round(v, int(digits)), abs=1e-9)
     assert "显著缩小" in html and "narrowing significantly" in html
+
+
+def test_a_u_shaped_gap_is_read_from_its_trough(result):
+    # health technicians per 10,000, urban over rural: 4.44 in 1980, lowest 2.15 in 2000, 2.57
+    # in 2014 — "fell" over the whole period must not hide the widening since 2000
+    h = result.section("national").facts["gaps"]["health_workers_ratio"]
+    assert h["change"].verdict == "fell" and h["change"].values["trough_year"] == 2000
+    since = h["since_trough"]
+    assert since.verdict == "widening" and since.values["tau"] > 0
+    assert since.values["p_value"] < 0.05
+    html, _ = render_page(result)
+    assert "此后显著扩大" in html and "since then widening significantly" in html

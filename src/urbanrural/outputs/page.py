@@ -60,6 +60,30 @@ class MapView:
     digits: int = 2
 
 
+def _width(ch: str) -> int:
+    return 2 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" else 1
+
+
+def wrap_label(text: str, width: int) -> str:
+    """``text`` escaped for Plotly and broken with ``<br>`` into lines of at most ``width``
+    columns (a Chinese character counts two), at spaces where there are any, so that long
+    legend entries and titles fit a phone screen instead of being cut off."""
+    lines, line, n = [], "", 0
+    tokens = [t for part in str(text).split(" ") for t in (part, " ")][:-1]
+    for tok in tokens:
+        # a token longer than a line (a Chinese phrase has no spaces) is split by characters
+        for piece in ([tok] if sum(map(_width, tok)) <= width else list(tok)):
+            w = sum(map(_width, piece))
+            if n + w > width and line.strip():
+                lines.append(line.rstrip())
+                line, n = ("" if piece == " " else piece), (0 if piece == " " else w)
+            else:
+                line, n = line + piece, n + w
+    if line.strip():
+        lines.append(line.rstrip())
+    return "<br>".join(plotly_text(x) for x in lines)
+
+
 def _axis_title(t: tuple[str, str] | None, i: int) -> dict:
     return {"title": {"text": plotly_text(t[i]) if t else ""}, "automargin": True}
 
@@ -81,18 +105,21 @@ def figure(traces: Sequence[dict], *, title: tuple[str, str], x: tuple[str, str]
                 if isinstance(v, tuple) and len(v) == 2 and all(isinstance(s, str) for s in v):
                     v = v[i]
                 if k in ("name",) and isinstance(v, str):
-                    v = plotly_text(v)
+                    v = wrap_label(v, 40)
                 if k in ("text", "hovertext") and isinstance(v, list):
                     v = [plotly_text(s[i] if isinstance(s, tuple) else s) for s in v]
                 t2[k] = v
             data.append(t2)
         xaxis = _axis_title(x, i)
         if years_on_x:
-            xaxis.update({"tickformat": "d", "type": "linear"})
+            # year ticks speak for themselves: no axis title to collide with the legend below
+            xaxis.update({"tickformat": "d", "type": "linear", "title": {"text": ""}})
         # titles left-aligned: centred ones run under the mode bar on narrow screens
-        lay = {"title": {"text": plotly_text(title[i]), "font": {"size": 15}, "x": 0.01,
+        lay = {"title": {"text": wrap_label(title[i], 40), "font": {"size": 15}, "x": 0.01,
                          "xanchor": "left"},
-               "height": height, "margin": {"l": 50, "r": 20, "t": 50, "b": 40},
+               "height": height,
+               "margin": {"l": 50, "r": 20, "t": 50 + 20 * wrap_label(title[i], 40).count("<br>"),
+                          "b": 40},
                "font": {"family": FONT_FAMILY, "size": 12}, "colorway": PALETTE,
                "paper_bgcolor": "white", "plot_bgcolor": "#fafafa", "xaxis": xaxis,
                "yaxis": _axis_title(y, i),
@@ -124,9 +151,12 @@ class Page:
         if v is None or (isinstance(v, float) and not math.isfinite(v)):
             return Markup("—")
         self.cited += 1
+        shown = fmt(float(v), digits, pct=pct)
+        if col in ("seed", "year", "first_year", "last_year") or col.endswith("_year"):
+            shown = f"{float(v):.{digits}f}"  # identifiers and years take no separators
         return Markup('<span class="num" data-sheet="{}" data-row="{}" data-col="{}" '
                       'data-digits="{}" data-pct="{}">{}</span>').format(
-            t.key, int(row), col, int(digits), int(pct), fmt(float(v), digits, pct=pct))
+            t.key, int(row), col, int(digits), int(pct), shown)
 
     def text(self, table: Table, row: int, col: str) -> Markup:
         return escape(table.frame.iloc[int(row)][col])

@@ -137,6 +137,12 @@ def _claims(gaps: pd.DataFrame, alpha: float) -> dict:
             after = sub[sub.year >= ch.values["peak_year"]]
             out[sid]["since_peak"] = gap_trend_claim(after.year.to_numpy(), after.gap.to_numpy(),
                                                      alpha=alpha)
+        # a U-shaped series (falling, then widening again) is read from its trough too, so
+        # "fell from 1980 to 2014" never hides a widening since the trough
+        if ch is not None and ch.values["trough_year"] not in (y[0], y[-1]):
+            after = sub[sub.year >= ch.values["trough_year"]]
+            out[sid]["since_trough"] = gap_trend_claim(after.year.to_numpy(),
+                                                       after.gap.to_numpy(), alpha=alpha)
     return out
 
 
@@ -182,7 +188,7 @@ def run(ctx: RunContext) -> SectionResult:
     # every number a reading cites is a cell: the tests behind each gap reading
     rows = []
     for sid, c in facts["gaps"].items():
-        for kind in ("trend", "since_peak"):
+        for kind in ("trend", "since_peak", "since_trough"):
             if kind in c:
                 v = c[kind].values
                 c[f"{kind}_row"] = len(rows)

@@ -170,6 +170,15 @@ def _make_parents(path: Path) -> list[Path]:
     return missing
 
 
+def _remove_made_parents(made: list[Path]) -> None:
+    """Remove the parent folders this run created, innermost first, while they are empty."""
+    for d in made:
+        try:
+            d.rmdir()
+        except OSError:
+            break
+
+
 def _first_existing(path: Path) -> Path:
     p = path
     while not os.path.lexists(p) and p != p.parent:
@@ -399,11 +408,7 @@ class OutputFolder:
             self._commit(stage)
         except BaseException:
             _remove(stage)
-            for d in made:  # the parent folders this run made, if still empty
-                try:
-                    d.rmdir()
-                except OSError:
-                    break
+            _remove_made_parents(made)
             raise
         finally:
             _ACTIVE.discard(stage)
@@ -559,11 +564,7 @@ class OutputFile:
                 os.replace(tmp, self.path)
         except BaseException:
             _remove(tmp)
-            for d in made:
-                try:
-                    d.rmdir()
-                except OSError:
-                    break
+            _remove_made_parents(made)
             raise
         finally:
             _ACTIVE.discard(tmp)

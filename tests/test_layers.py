@@ -6,7 +6,7 @@ from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "urbanrural"
 LAYERS = {"_version": 0, "data": 1, "methods": 2, "pipeline": 3, "outputs": 4, "cli": 5,
-          "web": 5, "__init__": 5, "__main__": 5}
+          "commands": 5, "web": 5, "__init__": 5, "__main__": 5}
 NAMES = {0: "version", 1: "data", 2: "methods", 3: "pipeline", 4: "outputs", 5: "interfaces"}
 
 

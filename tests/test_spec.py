@@ -67,3 +67,55 @@ def test_a_spec_that_is_not_yaml_is_a_clear_error(tmp_path):
     p.write_text("- a list\n", encoding="utf-8")
     with pytest.raises(DataError, match="mapping"):
         AnalysisSpec.from_yaml(p)
+
+
+# ---------------------------------------------------------------- per-section settings
+from dataclasses import dataclass  # noqa: E402
+
+import urbanrural.pipeline.sections as sections_registry  # noqa: E402
+
+
+@dataclass(frozen=True)
+class _FakeSettings:
+    draws: int = 100
+    targets: tuple[float, ...] = (2.0, 1.8)
+
+    def __post_init__(self):
+        if self.draws < 1:
+            raise DataError("settings.coverage.draws: at least 1")
+
+
+@pytest.fixture
+def coverage_takes_settings(monkeypatch):
+    real = sections_registry.section_settings_class
+    monkeypatch.setattr(sections_registry, "section_settings_class",
+                        lambda name: _FakeSettings if name == "coverage" else real(name))
+
+
+def test_section_settings_round_trip_and_defaults_are_recorded(coverage_takes_settings, tmp_path):
+    spec = AnalysisSpec.from_dict({"sections": ["coverage"],
+                                   "settings": {"coverage": {"targets": [2.2]}}})
+    assert spec.setting("coverage") == _FakeSettings(targets=(2.2,))
+    path = tmp_path / "analysis.yaml"
+    path.write_text(spec.to_yaml(), encoding="utf-8")
+    assert AnalysisSpec.from_yaml(path) == spec
+    assert yaml.safe_load(path.read_text())["settings"] == {"coverage": {"draws": 100,
+                                                                         "targets": [2.2]}}
+    bare = AnalysisSpec(sections=("coverage",))
+    assert bare.settings == ()
+    assert bare.with_section_defaults().settings == (("coverage", _FakeSettings()),)
+    new, changed = bare.with_settings("coverage", draws=5, targets=None)
+    assert new.setting("coverage").draws == 5 and changed == ["settings.coverage.draws"]
+
+
+@pytest.mark.parametrize("raw, key", [
+    ({"coverage": {"drawz": 3}}, "settings.coverage.drawz"),
+    ({"national": {"draws": 3}}, "settings.national"),
+    ({"nosuch": {}}, "settings.nosuch"),
+])
+def test_bad_section_settings_name_the_key(coverage_takes_settings, raw, key):
+    with pytest.raises(DataError) as e:
+        AnalysisSpec.from_dict({"settings": raw})
+    assert key in str(e.value)
+    with pytest.raises(DataError, match="settings.coverage.draws"):
+        AnalysisSpec.from_dict({"settings": {"coverage": {"draws": 0}}})

@@ -535,6 +535,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="language the page opens in and of the figures 语言 (default 默认: zh)")
     rep.add_argument("--force", action="store_true", help=FORCE_HELP)
     rep.set_defaults(func=cmd_report)
+    from .commands import add_all
+
+    add_all(sub, _parser)
     return p
 
 

@@ -49,7 +49,7 @@ def run_analysis(spec: AnalysisSpec | None = None, *,
     """
     from .._version import __version__
 
-    spec = spec or AnalysisSpec()
+    spec = (spec or AnalysisSpec()).with_section_defaults()
     ctx = RunContext(spec, progress=progress)
     results = []
     for name in spec.sections:

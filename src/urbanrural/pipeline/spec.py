@@ -108,6 +108,11 @@ class AnalysisSpec:
     lang : ``zh``, ``en`` or ``both`` (the page shows both with a switch either way; this is
         the language it opens in and the language of figures).
     options : :class:`Options`.
+    settings : per-section settings, ``(section name, Settings instance)`` pairs. A section
+        module that takes settings defines a frozen dataclass ``Settings`` (validated in its
+        ``__post_init__``); in ``analysis.yaml`` they are written ``settings: {section: {...}}``
+        and unknown keys are errors naming ``settings.<section>.<key>``. A run records the
+        settings of every section it ran, defaults included (:meth:`with_section_defaults`).
     fingerprints : data fingerprints recorded by a run; a re-run checks them.
     urbanrural_version : the package version that wrote the spec.
     """
@@ -124,6 +129,7 @@ class AnalysisSpec:
     sections: tuple[str, ...] = DEFAULT_SECTIONS
     lang: str = "zh"
     options: Options = field(default_factory=Options)
+    settings: tuple[tuple[str, Any], ...] = ()
     fingerprints: tuple[tuple[str, str], ...] = ()
     urbanrural_version: str = ""
     version: int = SPEC_VERSION
@@ -139,7 +145,7 @@ class AnalysisSpec:
         if self.partition not in PARTITIONS:
             issues.append(Issue(f"partition: {self.partition!r} is not one of "
                                 f"{', '.join(PARTITIONS)}", value="partition"))
-        from .sections import SECTION_NAMES  # the registry, read lazily (it imports runners)
+        from .sections import SECTION_NAMES, section_settings_class  # read lazily
 
         unknown = [s for s in self.sections if s not in SECTION_NAMES]
         if unknown:
@@ -147,6 +153,17 @@ class AnalysisSpec:
                                 f"known: {', '.join(SECTION_NAMES)}", value="sections"))
         if len(set(self.sections)) != len(self.sections):
             issues.append(Issue("sections: a section is listed twice", value="sections"))
+        names = [n for n, _ in self.settings]
+        for name, value in self.settings:
+            cls = section_settings_class(name) if name in SECTION_NAMES else None
+            if cls is None:
+                issues.append(Issue(f"settings.{name}: no section named {name!r} takes "
+                                    "settings / 该章节没有可设置项", value=f"settings.{name}"))
+            elif not isinstance(value, cls):
+                issues.append(Issue(f"settings.{name}: expected {cls.__name__}",
+                                    value=f"settings.{name}"))
+        if len(set(names)) != len(names):
+            issues.append(Issue("settings: a section is listed twice", value="settings"))
         if self.version != SPEC_VERSION:
             issues.append(Issue(f"version: this urbanrural reads analysis specs of version "
                                 f"{SPEC_VERSION}, not {self.version!r}", value="version"))
@@ -177,6 +194,8 @@ class AnalysisSpec:
             raise DataError(issues)
         kw = dict(d)
         kw["options"] = Options(**opts)
+        if "settings" in kw:
+            kw["settings"] = _settings_from_dict(kw["settings"], source)
         for key in ("with_data", "frameworks", "national_frameworks", "sections"):
             if key in kw:
                 kw[key] = _as_tuple(kw[key], key)
@@ -209,6 +228,7 @@ class AnalysisSpec:
             if isinstance(v, tuple):
                 d[k] = list(v)
         d["fingerprints"] = dict(self.fingerprints)
+        d["settings"] = {name: _plain(dataclasses.asdict(value)) for name, value in self.settings}
         return d
 
     def to_yaml(self) -> str:
@@ -244,8 +264,98 @@ class AnalysisSpec:
                          [f"options.{k}" for k in opt_changes])
         return dataclasses.replace(self, **changes), changed
 
+    def setting(self, section: str) -> Any:
+        """The settings of ``section``: those given, else the section's defaults."""
+        from .sections import section_settings_class
+
+        for name, value in self.settings:
+            if name == section:
+                return value
+        cls = section_settings_class(section)
+        if cls is None:
+            raise KeyError(f"section {section!r} takes no settings")
+        return cls()
+
+    def with_settings(self, section: str, **values: Any) -> tuple[AnalysisSpec, list[str]]:
+        """Change some settings of one section; returns the new spec and the keys changed
+        (``settings.<section>.<key>``). A value given as ``None`` is not set."""
+        current = self.setting(section)
+        new = {k: v for k, v in values.items() if v is not None}
+        known = {f.name for f in fields(current)}
+        bad = sorted(set(new) - known)
+        if bad:
+            raise DataError([Issue(f"unknown key 'settings.{section}.{k}'; known: "
+                                   f"{', '.join(sorted(known))}", value=f"settings.{section}.{k}")
+                             for k in bad])
+        changed = sorted(f"settings.{section}.{k}" for k, v in new.items()
+                         if getattr(current, k) != v)
+        updated = dataclasses.replace(current, **new)
+        rest = tuple((n, v) for n, v in self.settings if n != section)
+        return dataclasses.replace(self, settings=(*rest, (section, updated))), changed
+
+    def with_section_defaults(self) -> AnalysisSpec:
+        """The spec with the settings of every section it runs written out, defaults
+        included, so the record says every value a run used."""
+        from .sections import section_settings_class
+
+        have = {n for n, _ in self.settings}
+        extra = tuple((name, cls()) for name in self.sections
+                      if name not in have and (cls := section_settings_class(name)) is not None)
+        return dataclasses.replace(self, settings=self.settings + extra) if extra else self
+
     def fingerprint_of(self, key: str) -> str | None:
         return dict(self.fingerprints).get(key)
+
+
+def _plain(value: Any) -> Any:
+    """Tuples as lists, recursively, for YAML."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _settings_from_dict(raw: Any, source: str) -> tuple[tuple[str, Any], ...]:
+    """``settings: {section: {key: value}}`` into typed Settings objects, naming bad keys."""
+    from .sections import SECTION_NAMES, section_settings_class
+
+    if raw in (None, {}):
+        return ()
+    if not isinstance(raw, dict):
+        raise DataError(Issue("settings must be a mapping of section names to mappings",
+                              value="settings", file=source or None))
+    out, issues = [], []
+    for name, values in raw.items():
+        cls = section_settings_class(name) if name in SECTION_NAMES else None
+        if cls is None:
+            issues.append(Issue(f"settings.{name}: no section named {name!r} takes settings / "
+                                "该章节没有可设置项", value=f"settings.{name}",
+                                file=source or None))
+            continue
+        values = values or {}
+        if not isinstance(values, dict):
+            issues.append(Issue(f"settings.{name} must be a mapping", value=f"settings.{name}",
+                                file=source or None))
+            continue
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            issues += [Issue(f"unknown key 'settings.{name}.{k}'; known: "
+                             f"{', '.join(sorted(known))}", value=f"settings.{name}.{k}",
+                             file=source or None) for k in unknown]
+            continue
+        # YAML has lists, the Settings have tuples
+        kw = {k: tuple(_tuple(x) for x in v) if isinstance(v, list) else v
+              for k, v in values.items()}
+        out.append((name, cls(**kw)))
+    if issues:
+        raise DataError(issues)
+    return tuple(out)
+
+
+def _tuple(v: Any) -> Any:
+    return tuple(_tuple(x) for x in v) if isinstance(v, list) else v
 
 
 def _as_tuple(v: Any, key: str) -> tuple[str, ...]:

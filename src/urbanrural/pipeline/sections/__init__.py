@@ -1,6 +1,11 @@
 """The report sections, in order. Adding a section is one runner module here, one template in
 ``outputs/templates/sections/``, and one line in :data:`SECTIONS`.
 
+A section that takes settings defines a frozen dataclass ``Settings`` in its module (each
+field with a default, validated in ``__post_init__``); the spec reads and records them under
+``settings: {section: {...}}`` (:func:`section_settings_class`). Keep heavy imports of a
+section module inside its functions: the spec imports the module to find ``Settings``.
+
 A runner takes a :class:`~urbanrural.pipeline.context.RunContext` and returns a
 :class:`~urbanrural.pipeline.sections.base.SectionResult`. Runners are imported when a run
 needs them, so ``import urbanrural`` stays fast.
@@ -13,7 +18,7 @@ from collections.abc import Callable
 
 from .base import Note, SectionResult, Table, sheet_name
 
-__all__ = ["SECTIONS", "SECTION_NAMES", "runner", "Note", "SectionResult", "Table",
+__all__ = ["SECTIONS", "SECTION_NAMES", "runner", "section_settings_class", "Note", "SectionResult", "Table",
            "sheet_name"]
 
 # name → (module in this package, function, title_zh, title_en)
@@ -34,3 +39,9 @@ def runner(name: str) -> Callable:
     """The runner function of a section (imported on first use)."""
     module, func, _, _ = SECTIONS[name]
     return getattr(importlib.import_module(f"{__name__}.{module}"), func)
+
+
+def section_settings_class(name: str) -> type | None:
+    """The ``Settings`` dataclass of a section, or ``None`` when it takes no settings."""
+    module, _, _, _ = SECTIONS[name]
+    return getattr(importlib.import_module(f"{__name__}.{module}"), "Settings", None)

@@ -26,9 +26,9 @@ SHIFT = 1e-4
 
 
 def ours(X, types):
-    Z = ur.normalize(X, types)                                   # (T, R, K), per year
+    Z = ur.normalize(X, directions=types)                                   # (T, R, K), per year
     w = ur.entropy_weights(Z, normalization="none", shift=SHIFT)  # (T, K)
-    c = ur.topsis(X, w, types, normalization="minmax")           # (T, R)
+    c = ur.topsis(X, w, directions=types, normalization="minmax")           # (T, R)
     h = K // 2
     w1 = w[:, :h] / w[:, :h].sum(axis=1, keepdims=True)
     w2 = w[:, h:] / w[:, h:].sum(axis=1, keepdims=True)
@@ -52,7 +52,7 @@ def with_pymcdm(X, types):
     for t in range(T):
         Z = normalize_matrix(X[t], minmax_normalization, types)
         w = entropy_weights(Z + SHIFT)
-        c = topsis(X[t], w, types)
+        c = topsis(X[t], w, directions=types)
         u1 = Z[:, :h] @ (w[:h] / w[:h].sum())
         u2 = Z[:, h:] @ (w[h:] / w[h:].sum())
         C = 2 * np.sqrt(u1 * u2) / (u1 + u2)

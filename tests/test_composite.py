@@ -58,7 +58,7 @@ def test_cv_and_std_weights_published():
 def test_topsis_published_ersoy():
     """Ersoy (2021), LogForum 17(3): entropy-TOPSIS closeness with vector normalisation."""
     X = matrix("input_ersoy2021.csv")
-    c = ur.topsis(X, [0.405, 0.221, 0.134, 0.199, 0.007, 0.034], [1, 1, 1, 1, -1, -1],
+    c = ur.topsis(X, [0.405, 0.221, 0.134, 0.199, 0.007, 0.034], directions=[1, 1, 1, 1, -1, -1],
                   normalization="vector")
     np.testing.assert_array_equal(np.round(c, 2), np.round([0.308, 0.254, 0.327, 0.263, 0.857,
                                                             0.192], 2))
@@ -70,11 +70,11 @@ def test_topsis_equals_pymcdm():
     X = rng.uniform(1, 100, (30, 6))
     w = rng.dirichlet(np.ones(6))
     types = np.array([1, -1, 1, 1, -1, 1])
-    ours = ur.topsis(X, w, types, normalization="minmax")
+    ours = ur.topsis(X, w, directions=types, normalization="minmax")
     theirs = pymcdm.methods.TOPSIS()(X, w, types)
     np.testing.assert_allclose(ours, theirs, rtol=1e-12)
     vec = pymcdm.methods.TOPSIS(pymcdm.normalizations.vector_normalization)(X, w, types)
-    np.testing.assert_allclose(ur.topsis(X, w, types, normalization="vector"), vec,
+    np.testing.assert_allclose(ur.topsis(X, w, directions=types, normalization="vector"), vec,
                                rtol=1e-12)
 
 
@@ -87,8 +87,8 @@ def test_topsis_global_pools_normalisation_and_ideals(normalization):
     X = rng.uniform(1, 50, (3, 6, 4))  # years × units × indicators (a test input, not data)
     X[2, 0] = X[0, 0]  # unit 0 has the same values in years 0 and 2
     w, d = np.array([0.4, 0.3, 0.2, 0.1]), [1, -1, 1, 1]
-    g = ur.topsis(X, w, d, normalization, ideal="global")
-    pooled = ur.topsis(X.reshape(-1, 4), w, d, normalization).reshape(3, 6)
+    g = ur.topsis(X, w, directions=d, normalization=normalization, ideal="global")
+    pooled = ur.topsis(X.reshape(-1, 4), w, directions=d, normalization=normalization).reshape(3, 6)
     np.testing.assert_allclose(g, pooled, rtol=1e-12)
     assert g[2, 0] == pytest.approx(g[0, 0], rel=1e-12)
     # by hand for unit 0 of year 0 (vector): r = x/‖x‖ over all 18 unit-years, v = w·r,
@@ -100,14 +100,14 @@ def test_topsis_global_pools_normalisation_and_ideals(normalization):
         worst = np.where(np.array(d) > 0, flat.min(axis=0), flat.max(axis=0))
         dp, dm = np.linalg.norm(V[0, 0] - best), np.linalg.norm(V[0, 0] - worst)
         assert g[0, 0] == pytest.approx(dm / (dp + dm), rel=1e-12)
-    per = ur.topsis(X, w, d, normalization)
+    per = ur.topsis(X, w, directions=d, normalization=normalization)
     Y = X.copy()
     Y[1] *= rng.uniform(0.5, 2.0, Y[1].shape)  # change year 1 only
-    np.testing.assert_allclose(ur.topsis(Y, w, d, normalization)[[0, 2]], per[[0, 2]],
-                               rtol=1e-12)
-    assert not np.allclose(ur.topsis(Y, w, d, normalization, ideal="global")[0], g[0])
+    kw = {"directions": d, "normalization": normalization}
+    np.testing.assert_allclose(ur.topsis(Y, w, **kw)[[0, 2]], per[[0, 2]], rtol=1e-12)
+    assert not np.allclose(ur.topsis(Y, w, **kw, ideal="global")[0], g[0])
     with pytest.raises(ValueError, match="ideal"):
-        ur.topsis(X, w, d, normalization, ideal="yearly")
+        ur.topsis(X, w, directions=d, normalization=normalization, ideal="yearly")
 
 
 # --------------------------------------------------------------- hand computations
@@ -293,8 +293,8 @@ def test_per_year_versus_pooled_normalisation():
 
 def test_direction_choices_differ():
     X = np.array([[1.0], [2.0], [4.0]])
-    rev = ur.normalize(X, [-1])
-    rec = ur.normalize(X, [-1], cost="reciprocal")
+    rev = ur.normalize(X, directions=[-1])
+    rec = ur.normalize(X, directions=[-1], cost="reciprocal")
     np.testing.assert_allclose(rev[:, 0], [1, 2 / 3, 0])
     np.testing.assert_allclose(rec[:, 0], [1, 1 / 3, 0])
 
@@ -329,7 +329,7 @@ def test_coupling_kubuqi_published():
     meta = pd.read_csv(R / "input_indicator_meta.csv")
     X = pd.read_csv(R / "input_raw_indicators.csv").set_index("indicator").T.astype(float)
     d = np.where(meta.direction == "+", 1, -1)
-    Z = ur.normalize(X[meta.indicator], d)
+    Z = ur.normalize(X[meta.indicator], directions=d)
     assert Z.loc["2008", "B1"] == pytest.approx(0.2536, abs=5e-5)
     assert Z.loc["2008", "B12"] == pytest.approx(0.0617, abs=5e-5)  # cost: (max − x)/range
     assert Z.loc["2011", "B10"] == pytest.approx(0.0, abs=5e-5)

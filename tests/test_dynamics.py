@@ -232,7 +232,7 @@ def test_kde_integrates_to_one_with_reflection():
     from scipy.stats import gaussian_kde
 
     x = vals[2021].to_numpy()
-    h = ur.methods.dynamics.kde.bandwidth(x, "silverman")
+    h = ur.methods.dynamics.kde.bandwidth(x, rule="silverman")
     ref = gaussian_kde(x, bw_method=h / x.std(ddof=1))
     grid = np.linspace(0, 1, 50)
     ours = ur.kernel_density(pd.DataFrame({1: x}), grid=grid).density.density
@@ -262,7 +262,7 @@ def test_convergence_by_hand_and_against_spreg():
 def test_spatial_beta_impacts_add_up():
     p = ur.load_dataset("china_provinces").derive("g", "per_capita", "gdp", "population_total")
     Y = p.wide("g")
-    W = ur.spatial_weights(Y.index, "queen", hainan_link="guangdong")
+    W = ur.spatial_weights(Y.index, kind="queen", hainan_link="guangdong")
     lag = ur.beta_convergence(Y, start=2006, end=2024, W=W, spatial="lag")
     imp = lag.impacts
     assert imp["direct"] + imp["indirect"] == pytest.approx(imp["total"])
@@ -271,12 +271,12 @@ def test_spatial_beta_impacts_add_up():
 
 def test_spatial_weights_kinds_and_islands():
     codes = ur.china().codes("province")
-    q = ur.spatial_weights(codes, "queen")
+    q = ur.spatial_weights(codes, kind="queen")
     assert q.islands == ["460000"] and any("islands" in n for n in q.notes)
-    assert ur.spatial_weights(codes, "queen", hainan_link="广东").islands == []
-    knn = ur.spatial_weights(codes, "knn", k=4)
+    assert ur.spatial_weights(codes, kind="queen", hainan_link="广东").islands == []
+    knn = ur.spatial_weights(codes, kind="knn", k=4)
     assert (np.asarray(knn.matrix.sum(axis=1)).ravel() == 4).all()
-    d = ur.spatial_weights(codes, "distance")
+    d = ur.spatial_weights(codes, kind="distance")
     assert d.islands == []
     R = q.transformed("r")
     rows = np.asarray(R.sum(axis=1)).ravel()
@@ -499,7 +499,7 @@ def test_markov_classes_shared_by_classical_and_spatial(usjoin):
     Y, w = usjoin
     w.transform = "r"
     for pooled in (True, False):
-        c = markov_classes(Y, 5, pooled=pooled)
+        c = markov_classes(Y, k=5, pooled=pooled)
         m = ur.markov(Y, classes=c)
         s = ur.spatial_markov(Y, w, classes=c)
         np.testing.assert_array_equal(s.transitions, m.transitions)
@@ -508,7 +508,7 @@ def test_markov_classes_shared_by_classical_and_spatial(usjoin):
     # per-year quintiles reproduce giddy's published classical matrix
     np.testing.assert_array_equal(m.transitions[0], [729, 71, 1, 0, 0])
     # pooled cut points passed to giddy as cutoffs / lag_cutoffs give the same counts
-    c = markov_classes(Y, 5)
+    c = markov_classes(Y, k=5)
     s = ur.spatial_markov(Y, w, classes=c)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

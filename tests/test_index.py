@@ -91,7 +91,7 @@ def test_index_matches_the_methods_called_directly(result):
     p = p.derive("u", "share", "population_urban", "population_total")
     X = np.column_stack([p.wide("u").stack().sort_index(),
                          p.wide("unemployment_rate_urban_registered").stack().sort_index()])
-    Z = ur.normalize(X, [1, -1])
+    Z = ur.normalize(X, directions=[1, -1])
     w = ur.entropy_weights(Z, normalization="none")
     ww = result.tables["weights"].set_index("node").weight
     assert ww[["urb", "unemp"]].to_numpy() == pytest.approx(w)

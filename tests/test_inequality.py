@@ -192,10 +192,10 @@ def test_cv_williamson_palma_percentiles_by_hand():
     # 1..10: poorest 40 % hold 10 of 55, richest 10 % hold 10 → Palma 1
     assert ur.palma(np.arange(1, 11)) == pytest.approx(1.0)
     x = np.arange(1, 101)
-    assert ur.percentile_ratio(x, 90, 10) == pytest.approx(90 / 10)
+    assert ur.percentile_ratio(x, upper=90, lower=10) == pytest.approx(90 / 10)
     np.testing.assert_array_equal(ur.weighted_quantile(x, [0.1, 0.5, 0.9]),
                                   np.quantile(x, [0.1, 0.5, 0.9], method="inverted_cdf"))
-    assert ur.weighted_quantile([1, 2, 3], 0.5, [1, 1, 8]) == 3
+    assert ur.weighted_quantile([1, 2, 3], 0.5, weights=[1, 1, 8]) == 3
 
 
 def test_cv_with_a_mean_that_is_not_positive_raises():
@@ -215,8 +215,8 @@ def test_over_time_panel_and_bootstrap_is_seeded():
     p = ur.load_dataset("china_provinces").derive("gdp_pc", "per_capita", "gdp",
                                                   "population_total")
     v, w = p.wide("gdp_pc"), p.wide("population_total")
-    a = ur.inequality_over_time(v, w, bootstrap=99, seed=7)
-    b = ur.inequality_over_time(v, w, bootstrap=99, seed=7)
+    a = ur.inequality_over_time(v, weights=w, bootstrap=99, seed=7)
+    b = ur.inequality_over_time(v, weights=w, bootstrap=99, seed=7)
     pd.testing.assert_frame_equal(a, b)
     row = a[(a.year == 2024) & (a.measure == "gini")].iloc[0]
     x, ww = v[2024].to_numpy(), w[2024].to_numpy()

@@ -264,7 +264,7 @@ def test_moran_and_lisa_against_esda(section, gdp_pc):
     from esda import fdr
     from esda.moran import Moran
 
-    W = spatial_weights(list(gdp_pc.index), "queen", hainan_link="guangdong")
+    W = spatial_weights(list(gdp_pc.index), kind="queen", hainan_link="guangdong")
     w = W.to_libpysal()
     w.transform = "r"
     y = gdp_pc[2024].to_numpy()
@@ -329,7 +329,7 @@ def test_untested_regions_are_no_data(gdp_pc, raw):
 
 def test_markov_chains_share_one_class_definition(section, gdp_pc):
     k = section.options["markov_k"]
-    classes = markov_classes(gdp_pc, k, pooled=True, relative=True)
+    classes = markov_classes(gdp_pc, k=k, pooled=True, relative=True)
     bounds = section.table("conv_markov_classes").frame
     rel = bounds[bounds.variable == "relative"]
     assert rel.upper.to_numpy()[:-1] == pytest.approx(classes.cutoffs)

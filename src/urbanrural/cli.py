@@ -314,7 +314,7 @@ def cmd_index(args) -> int:
     t.add_column("rank 排名", justify="right", no_wrap=True)
     t.add_column("region 地区", overflow="fold")
     t.add_column("score 得分", justify="right", no_wrap=True)
-    dims = [c for c in sc.columns if c not in ("region_code", "region", "region_en", "year",
+    dims = [c for c in sc.columns if c not in ("region_code", "region_zh", "region_en", "year",
                                                "total", "rank")]
     names = {n.id: n.name_zh for n in fw.root.children}
     for d in dims:  # headers fold rather than being cut to "…"
@@ -322,7 +322,7 @@ def cmd_index(args) -> int:
                      min_width=6)
     show = latest if len(latest) <= 12 else pd.concat([latest.head(8), latest.tail(4)])
     for _, r in show.iterrows():
-        t.add_row(str(r["rank"]), _e(f"{r.region} {r.region_en}"), f"{r.total:.3f}",
+        t.add_row(str(r["rank"]), _e(f"{r.region_zh} {r.region_en}"), f"{r.total:.3f}",
                   *[f"{r[d]:.3f}" for d in dims])
     console.print(t)
     un = res.tables["unavailable"]

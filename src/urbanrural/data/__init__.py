@@ -1,7 +1,7 @@
 """Data layer: panel model, region registry, readers/writers, validation, bundled datasets."""
 
 from .breaks import DOCUMENTED_BREAKS, scan_breaks, split_series_breaks
-from .catalog import CATALOG, canonicalise
+from .catalog import CATALOG, canonicalise, canonicalize
 from .datasets import DATASETS, dataset_breaks, load_dataset
 from .errors import DataError, Issue, ReadReport, RegionError
 from .panel import Indicator, Panel, PanelArray
@@ -12,8 +12,8 @@ from .writers import to_layout, write
 __all__ = [
     "CATALOG", "DATASETS", "LIMITS", "ReadLimits", "DOCUMENTED_BREAKS", "dataset_breaks", "scan_breaks",
     "split_series_breaks", "NATIONAL_CODE", "DataError", "Indicator", "Issue", "Panel",
-    "PanelArray", "ReadReport", "RegionError", "RegionRegistry", "canonicalise", "china",
-    "load_dataset", "read", "to_layout", "world", "write",
+    "PanelArray", "ReadReport", "RegionError", "RegionRegistry", "canonicalise", "canonicalize",
+    "china", "load_dataset", "read", "to_layout", "world", "write",
 ]
 
 

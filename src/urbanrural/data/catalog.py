@@ -1,6 +1,6 @@
 """Standard indicator ids: names in Chinese and English, units, and the texts NBS uses for them.
 
-Bundled datasets use these ids, and :func:`canonicalise` maps a user's file onto them (an NBS
+Bundled datasets use these ids, and :func:`canonicalize` maps a user's file onto them (an NBS
 export of 年末常住人口 becomes ``population_total``) so that frameworks written against the
 bundled data run on a user's download with no code change. Every mapping made is reported.
 """
@@ -14,7 +14,7 @@ import pandas as pd
 from .errors import DataError, Issue
 from .panel import Indicator, Panel
 
-__all__ = ["CATALOG", "canonicalise", "ALIASES", "standard_id"]
+__all__ = ["CATALOG", "canonicalize", "canonicalise", "ALIASES", "standard_id"]
 
 # id: (name_zh, name_en, unit, aliases as written in NBS exports, Chinese and English)
 _ENTRIES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
@@ -157,7 +157,7 @@ def standard_id(name: str, unit: str = "") -> str | None:
     return target
 
 
-def canonicalise(panel: Panel) -> Panel:
+def canonicalize(panel: Panel) -> Panel:
     """Rename indicators whose name is a known NBS text to the standard id.
 
     The unit of the file is kept: an alias is accepted only when the file's unit equals the
@@ -235,3 +235,7 @@ _EN_UNITS = {"万人": "10000 persons", "亿元": "100 million yuan", "元": "yu
 def catalog_frame() -> pd.DataFrame:
     return pd.DataFrame([{"id": k, "name_zh": v.name_zh, "name_en": v.name_en, "unit": v.unit}
                          for k, v in CATALOG.items()])
+
+
+#: British spelling of :func:`canonicalize`.
+canonicalise = canonicalize

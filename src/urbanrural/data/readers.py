@@ -95,6 +95,7 @@ _NBS_FIRST = re.compile(r"^\s*(数据库|數據庫|Database)")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NEG_OK = re.compile(r"增长|增速|增幅|变化|变动|差额|差值|净|余额|growth|change|net\b|balance|"
                      r"surplus|deficit|difference", re.I)
+_FLOAT_LITERAL_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 # a space of any kind between two digits: "1 234", "1\u00a0234" (a thousands separator?)
 _INNER_SPACE_RE = re.compile(r"[\d.,][\s\u00a0\u2007\u2009\u202f\u3000]+[\d.,]")
@@ -1739,7 +1740,12 @@ def _parse_values(values, report: ReadReport):
                 .astype(float).to_numpy()
             report.notices.append(f"{int(thousands.sum())} value(s) had thousands "
                                   f"separators (e.g. {cand[thousands].iloc[0]!r}); removed")
-        kind[rest[~thousands]] = _TEXT
+        rest, cand = rest[~thousands], cand[~thousands]
+        # a well-formed literal beyond ±1.8e308 ("1e999"): pandas 3 reads it as inf, pandas 2
+        # refuses it; either way it is an infinite value, not text
+        overflow = cand.str.fullmatch(_FLOAT_LITERAL_RE.pattern).to_numpy(bool)
+        num[rest[overflow]] = cand[overflow].astype(float).to_numpy()
+        kind[rest[~overflow]] = _TEXT
     kind[np.isinf(num)] = _INFINITE
     return num, kind
 

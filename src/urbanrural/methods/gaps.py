@@ -84,7 +84,7 @@ class UrbanRuralTheilDecomposition:
 
 
 def urban_rural_theil_decomposition(urban_value, rural_value, urban_population,
-                                    rural_population, regions=None
+                                    rural_population, *, regions=None
                                     ) -> UrbanRuralTheilDecomposition:
     r"""Theil T of the 2n cells (region × urban/rural) decomposed exactly into a
     between-region part and a within-region (urban–rural) part:

@@ -33,9 +33,9 @@ class AnalysisResult:
         return [(s, t) for s in self.sections for t in s.tables]
 
 
-def run_analysis(spec: AnalysisSpec | None = None, *,
+def run_analysis(spec: AnalysisSpec, *,
                  progress: Callable[[str], None] | None = None) -> AnalysisResult:
-    """Run every section of ``spec`` (default: :class:`AnalysisSpec` ()).
+    """Run every section of ``spec``.
 
     A section whose data are missing returns a result with ``skipped`` set rather than
     failing the run; bad input (a data error) stops the run with the error.
@@ -49,7 +49,7 @@ def run_analysis(spec: AnalysisSpec | None = None, *,
     """
     from .._version import __version__
 
-    spec = (spec or AnalysisSpec()).with_section_defaults()
+    spec = spec.with_section_defaults()
     ctx = RunContext(spec, progress=progress)
     results = []
     for name in spec.sections:

@@ -143,7 +143,7 @@ def run_dynamics(panel: Panel, indicator: str, *, k: int = 4, permutations: int 
                          "every year")
     if measures:
         res.tables["sigma_convergence"] = pd.concat(
-            [sigma_convergence(wide, m) for m in measures], ignore_index=True)
+            [sigma_convergence(wide, measure=m) for m in measures], ignore_index=True)
     balanced = wide.dropna()
     dropped = sorted(set(wide.index) - set(balanced.index))
     if dropped:
@@ -152,7 +152,7 @@ def run_dynamics(panel: Panel, indicator: str, *, k: int = 4, permutations: int 
             f"chains, Moran's I, LISA (shown as untested), GeoDetector and the gravity centre, "
             f"so that every year compares the same {len(balanced)} regions: "
             f"{', '.join(f'{c} {panel.region_label(c)}' for c in dropped)}")
-    W = spatial_weights(balanced.index, contiguity, hainan_link=hainan_link)
+    W = spatial_weights(balanced.index, kind=contiguity, hainan_link=hainan_link)
     res.notes.extend(W.notes)
     beta_rows = []
     if positive and balanced.shape[1] >= 2:
@@ -185,7 +185,7 @@ def run_dynamics(panel: Panel, indicator: str, *, k: int = 4, permutations: int 
     # chain, so that their matrices share bounds (pooled quantiles, giddy's fixed=True)
     if balanced.shape[1] >= 3:
         relative = bool((balanced.mean() > 0).all())
-        classes = markov_classes(balanced, k, pooled=True, relative=relative)
+        classes = markov_classes(balanced, k=k, pooled=True, relative=relative)
         if not relative:
             res.notes.append("Markov classes on the values themselves: the yearly mean is not "
                              "positive in every year, so value / mean is undefined")
@@ -223,7 +223,7 @@ def run_dynamics(panel: Panel, indicator: str, *, k: int = 4, permutations: int 
     last = balanced.columns[-1]
     # LISA on the same regions as Moran's I; every region of the data gets a row, and those
     # outside the balanced panel are untested ("no data"), never "not significant"
-    W_all = spatial_weights(wide.index, contiguity, hainan_link=hainan_link)
+    W_all = spatial_weights(wide.index, kind=contiguity, hainan_link=hainan_link)
     y_last = balanced[last].reindex(wide.index)
     lm = local_morans(y_last.to_numpy(), W_all, permutations=permutations, seed=seed,
                       alpha=alpha, significance=lisa_significance)
@@ -233,7 +233,8 @@ def run_dynamics(panel: Panel, indicator: str, *, k: int = 4, permutations: int 
         wide[last][outside].notna(), "not in every year (the spatial statistics use the regions "
         "with every year)", "no value")
     lisa.insert(0, "year", int(last))
-    lisa.insert(0, "region", [panel.region_label(c) for c in lisa.index])
+    lisa.insert(0, "region_en", [panel.region_label(c, "en") for c in lisa.index])
+    lisa.insert(0, "region_zh", [panel.region_label(c) for c in lisa.index])
     res.tables["lisa"] = lisa.reset_index(names="region_code")
     res.notes.append(f"LISA {int(last)}: {lm.method('en')}; "
                      f"{int(lm.significant.sum())} significant cluster(s); "
@@ -252,7 +253,7 @@ def run_dynamics(panel: Panel, indicator: str, *, k: int = 4, permutations: int 
             if u is not None and tot is not None:
                 share = (u / tot).reindex(y.index)
                 if share.notna().all():
-                    X["urbanisation_quartile"] = discretize(share, "quantile", 4)
+                    X["urbanisation_quartile"] = discretize(share, method="quantile", k=4)
         circular = [f for f in circular_factors(explained) if f in X.columns]
         gd = geodetector(y.to_numpy(), X, components=circular)
         res.tables["geodetector"] = gd.to_frame().reset_index(names="factor").assign(

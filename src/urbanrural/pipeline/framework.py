@@ -231,6 +231,11 @@ def parse_framework(spec: dict, *, source: str = "") -> Framework:
     if norm.get("mode", "pooled") not in ("pooled", "per_year", "goalposts"):
         issues.append(Issue("normalization mode must be pooled, per_year or goalposts",
                             value=source))
+    from ..methods.composite.normalize import NORMALISATIONS
+
+    if norm.get("method", "minmax") not in NORMALISATIONS:
+        issues.append(Issue(f"normalization method {norm.get('method')!r} is not one of "
+                            f"{', '.join(NORMALISATIONS)} / 未知的标准化方法", value=source))
     coupling = spec.get("coupling")
     if coupling:
         ids = {c.id for c in root.children}

@@ -189,12 +189,12 @@ def run_gaps(panel: Panel, *, partition: str | pd.Series = "macro_region",
         for wname, w in (("population", wide_w), ("none", None)):
             if wname == "population" and w is None:
                 continue
-            t = inequality_over_time(v, w, measures=measures, bootstrap=bootstrap, seed=seed)
+            t = inequality_over_time(v, weights=w, measures=measures, bootstrap=bootstrap, seed=seed)
             t.insert(0, "indicator", ind)
             t.insert(1, "weights", wname)
             ineq_rows.append(t)
         if groups is not None:
-            dec = decomposition_over_time(v, groups, wide_w)
+            dec = decomposition_over_time(v, groups, weights=wide_w)
             for key, store in (("theil", theil_dec), ("dagum", dagum), ("dagum_pairs", pairs)):
                 if not dec[key].empty:
                     f = dec[key].copy()
@@ -204,9 +204,9 @@ def run_gaps(panel: Panel, *, partition: str | pd.Series = "macro_region",
     if ineq_rows:
         t = pd.concat(ineq_rows, ignore_index=True)
         t.insert(t.columns.get_loc("measure") + 1, "measure_zh",
-                 t.measure.map(lambda m: MEASURES[m][0]))
+                 t.measure.map(lambda m: MEASURES[m].label_zh))
         t.insert(t.columns.get_loc("measure") + 2, "measure_en",
-                 t.measure.map(lambda m: MEASURES[m][1]))
+                 t.measure.map(lambda m: MEASURES[m].label_en))
         res.tables["regional_inequality"] = t
     if theil_dec:
         res.tables["theil_decomposition"] = pd.concat(theil_dec, ignore_index=True)

@@ -165,7 +165,8 @@ def run_index(panel: Panel, framework: str | Framework | dict, *, top_k: int = 3
     miss_rows = np.flatnonzero(~ok & np.isfinite(values).any(axis=1))
     res.tables["excluded"] = pd.DataFrame({
         "region_code": np.asarray(regions)[reg_idx[miss_rows]],
-        "region": [panel.region_label(regions[i]) for i in reg_idx[miss_rows]],
+        "region_zh": [panel.region_label(regions[i]) for i in reg_idx[miss_rows]],
+        "region_en": [panel.region_label(regions[i], "en") for i in reg_idx[miss_rows]],
         "year": np.asarray(years)[yr_idx[miss_rows]],
         "missing": [", ".join(np.asarray(ids)[~np.isfinite(values[r])]) for r in miss_rows],
     })
@@ -184,16 +185,16 @@ def run_index(panel: Panel, framework: str | Framework | dict, *, top_k: int = 3
         if np.isnan(gp).any():
             raise DataError(Issue("goalposts mode needs goalposts for every indicator",
                                   value=fw.id))
-        Z = normalize(X, directions, "goalposts", goalposts=gp.T, names=ids)
+        Z = normalize(X, directions=directions, method="goalposts", goalposts=gp.T, names=ids)
         slices = [np.arange(X.shape[0])]
     elif mode == "pooled":
-        Z = normalize(X, directions, method, names=ids)
+        Z = normalize(X, directions=directions, method=method, names=ids)
         slices = [np.arange(X.shape[0])]
     else:  # per_year: every year normalised (and weighted) on its own
         Z = np.empty_like(X)
         slices = [np.flatnonzero(unit_year == y) for y in np.unique(unit_year)]
         for s in slices:
-            Z[s] = normalize(X[s], directions, method, names=ids)
+            Z[s] = normalize(X[s], directions=directions, method=method, names=ids)
     aggregation = fw.spec.get("aggregation", "weighted_sum")
     if aggregation not in AGGREGATIONS:
         raise DataError(Issue(f"unknown aggregation {aggregation!r}; use one of "
@@ -261,7 +262,7 @@ def run_index(panel: Panel, framework: str | Framework | dict, *, top_k: int = 3
     res.tables["weights"] = wt.drop(columns="slice")
     # scores
     sc = pd.DataFrame({"region_code": unit_region,
-                       "region": [panel.region_label(c) for c in unit_region],
+                       "region_zh": [panel.region_label(c) for c in unit_region],
                        "region_en": [panel.region_label(c, "en") for c in unit_region],
                        "year": unit_year, "total": scores[root.id]})
     for c in root.children:
@@ -284,7 +285,7 @@ def run_index(panel: Panel, framework: str | Framework | dict, *, top_k: int = 3
                                        systems=systems)
             ct = cc.to_frame()
             ct.insert(0, "region_code", unit_region)
-            ct.insert(1, "region", [panel.region_label(c) for c in unit_region])
+            ct.insert(1, "region_zh", [panel.region_label(c) for c in unit_region])
             ct.insert(2, "year", unit_year)
             for j, s in enumerate(systems):
                 ct[f"U_{s}"] = U[:, j]
@@ -322,7 +323,7 @@ def run_index(panel: Panel, framework: str | Framework | dict, *, top_k: int = 3
     reg_zh = np.asarray([panel.region_label(c) for c in unit_region], dtype=object)
     reg_en = np.asarray([panel.region_label(c, "en") for c in unit_region], dtype=object)
     res.tables["top_obstacles"] = pd.DataFrame({
-        "region_code": np.repeat(unit_region, k), "region": np.repeat(reg_zh, k),
+        "region_code": np.repeat(unit_region, k), "region_zh": np.repeat(reg_zh, k),
         "region_en": np.repeat(reg_en, k), "year": np.repeat(unit_year, k),
         "rank": np.tile(np.arange(1, k + 1), O.shape[0]),
         "indicator": leaf_ids[order].ravel(),

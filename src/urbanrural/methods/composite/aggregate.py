@@ -54,7 +54,7 @@ def weighted_geometric(Z, weights, *, zeros: str = "error", names=None) -> np.nd
         return np.exp(np.einsum("...ij,...j->...i", np.log(A), w))
 
 
-def topsis(X, weights, directions=None, normalization: str = "vector", *,
+def topsis(X, weights, *, directions=None, normalization: str = "vector",
            ideal: str = "per_slice", names=None):
     r"""TOPSIS closeness to the ideal solution (Hwang & Yoon 1981).
 
@@ -92,10 +92,10 @@ def topsis(X, weights, directions=None, normalization: str = "vector", *,
     # pooled mode: all slices' rows form one matrix for the normalisation, then back in shape
     src = A.reshape(-1, k) if ideal == "global" else A
     if method == "vector":
-        R = normalize(src, None, "vector", names=names).reshape(A.shape)
+        R = normalize(src, directions=None, method="vector", names=names).reshape(A.shape)
         dir_for_ideal = d
     else:
-        R = normalize(src, d, "minmax", names=names).reshape(A.shape)
+        R = normalize(src, directions=d, method="minmax", names=names).reshape(A.shape)
         dir_for_ideal = np.ones(k)
     wb = w[..., None, :] if w.ndim > 1 else w
     if method == "minmax" and (ideal == "per_slice" or w.ndim == 1):
@@ -119,7 +119,7 @@ def topsis(X, weights, directions=None, normalization: str = "vector", *,
     return np.where(d_plus + d_minus > 0, c, 0.5)
 
 
-def grey_relational(X, weights=None, rho: float = 0.5, *, directions=None,
+def grey_relational(X, *, weights=None, rho: float = 0.5, directions=None,
                     normalization: str = "minmax", reference=None, names=None):
     r"""Grey relational grade of each unit to the reference (ideal) sequence (Deng 1982).
 
@@ -136,7 +136,7 @@ def grey_relational(X, weights=None, rho: float = 0.5, *, directions=None,
         raise ValueError("rho must be in (0, 1]")
     A, names = check_matrix(X, names)
     k = A.shape[-1]
-    Z = normalize(A, directions, normalization, names=names) if normalization else A
+    Z = normalize(A, directions=directions, method=normalization, names=names) if normalization else A
     ref = Z.max(axis=-2, keepdims=True) if reference is None else np.asarray(reference, float)
     delta = np.abs(ref - Z)
     dmin = delta.min(axis=(-2, -1), keepdims=True)
@@ -175,4 +175,4 @@ def _a_topsis(M, w, names):
 @AGGREGATIONS.register("grey_relational", label_zh="灰色关联", label_en="Grey relational grade")
 def _a_grey(M, w, names):
     """Weighted grey relational grade to the ideal (ρ = 0.5)."""
-    return grey_relational(M, w, normalization=None)
+    return grey_relational(M, weights=w, normalization=None)

@@ -50,7 +50,7 @@ class CouplingResult:
                              "lagging": self.lagging}, index=index)
 
 
-def coupling_coordination(U, alpha=None, form: str = "standard", *, grades=None,
+def coupling_coordination(U, *, alpha=None, form: str = "standard", grades=None,
                           systems=None, k: float | None = None) -> CouplingResult:
     r"""Coupling coordination degree of n ≥ 2 subsystem indices U (units × n, each in [0, 1]).
 

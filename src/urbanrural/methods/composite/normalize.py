@@ -11,10 +11,16 @@ import numpy as np
 import pandas as pd
 
 from ...data.errors import DataError, Issue
+from ..registry import Registry
 
-__all__ = ["normalize", "check_matrix", "directions_array"]
+__all__ = ["normalize", "normalise", "check_matrix", "directions_array", "NORMALISATIONS"]
 
-METHODS = ("minmax", "zscore", "rank", "vector", "target", "goalposts", "sum")
+#: Normalisation methods by name. A method is ``f(A, d, *, names, goalposts, target) -> Z``:
+#: ``A`` is (..., units, indicators) and checked finite, ``d`` is +1/−1 per indicator, and
+#: ``Z`` is oriented so that higher is better (except ``vector`` and ``sum``, whose cost
+#: indicators TOPSIS and entropy weighting handle themselves). Adding a method is one function
+#: and one ``@NORMALISATIONS.register`` line; frameworks and :func:`normalize` read this.
+NORMALISATIONS = Registry("normalisation", "f(A, d, *, names, goalposts, target) -> Z")
 
 
 def directions_array(directions, k: int) -> np.ndarray:
@@ -59,7 +65,7 @@ def check_matrix(X, names=None) -> tuple[np.ndarray, list[str]]:
     return A, names
 
 
-def normalize(X, directions=None, method: str = "minmax", *, cost: str = "reverse",
+def normalize(X, *, directions=None, method: str = "minmax", cost: str = "reverse",
               goalposts=None, target=None, bounds: tuple[float, float] | None = None,
               shift: float = 0.0, names=None):
     r"""Normalise indicators so that higher is better and values are comparable.
@@ -68,7 +74,7 @@ def normalize(X, directions=None, method: str = "minmax", *, cost: str = "revers
     ----------
     X : (..., units, indicators) array or DataFrame (a DataFrame is returned as one).
     directions : +1 benefit / −1 cost per indicator (default all benefit).
-    method :
+    method : a name in :data:`NORMALISATIONS`:
         ``minmax``  (x − min)/(max − min); cost: (max − x)/(max − min) [default]
         ``zscore``  (x − mean)/sd (population sd); cost: negated
         ``rank``    (rank − 1)/(n − 1) with ties averaged; cost: reversed
@@ -89,13 +95,22 @@ def normalize(X, directions=None, method: str = "minmax", *, cost: str = "revers
     DataError
         for missing values, a constant indicator (min = max), or non-positive values where
         ``reciprocal``/``target`` need division.
+
+    Examples
+    --------
+    >>> normalize([[1.0, 10.0], [3.0, 30.0], [2.0, 20.0]], directions=[1, -1])
+    array([[0. , 1. ],
+           [1. , 0. ],
+           [0.5, 0.5]])
+    >>> normalise([[1.0], [3.0]], method="zscore").ravel().tolist()
+    [-1.0, 1.0]
     """
     frame = X if isinstance(X, pd.DataFrame) else None
     A, names = check_matrix(X, names)
     k = A.shape[-1]
     d = directions_array(directions, k)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}")
+    if method not in NORMALISATIONS:
+        raise ValueError(f"method must be one of {tuple(NORMALISATIONS)}")
     if cost not in ("reverse", "reciprocal"):
         raise ValueError("cost must be 'reverse' or 'reciprocal'")
     if cost == "reciprocal" and (d < 0).any():
@@ -106,50 +121,7 @@ def normalize(X, directions=None, method: str = "minmax", *, cost: str = "revers
         A = A.copy()
         A[..., neg] = 1.0 / A[..., neg]
         d = np.ones(k)
-    if method == "minmax":
-        lo, hi = A.min(axis=-2, keepdims=True), A.max(axis=-2, keepdims=True)
-        span = hi - lo
-        _no_constant(span, names)
-        Z = (A - lo) / span
-        cost_cols = np.flatnonzero(d < 0)
-        if cost_cols.size:  # (max − x)/(max − min) = 1 − (x − min)/(max − min)
-            Z[..., cost_cols] = 1.0 - Z[..., cost_cols]
-    elif method == "zscore":
-        sd = A.std(axis=-2, keepdims=True)
-        _no_constant(sd, names)
-        Z = d * (A - A.mean(axis=-2, keepdims=True)) / sd
-    elif method == "rank":
-        n = A.shape[-2]
-        ranks = np.apply_along_axis(lambda v: pd.Series(v).rank(method="average").to_numpy(),
-                                    -2, A)
-        Z = (ranks - 1) / (n - 1)
-        Z = np.where(d > 0, Z, 1 - Z)
-    elif method == "vector":
-        norm = np.sqrt((A**2).sum(axis=-2, keepdims=True))
-        _no_constant(norm, names)
-        Z = A / norm
-    elif method == "sum":
-        if (A < 0).any():
-            raise DataError("proportions need non-negative values; normalise first")
-        tot = A.sum(axis=-2, keepdims=True)
-        _no_constant(tot, names)
-        Z = A / tot
-    elif method == "target":
-        if target is None:
-            raise ValueError("method='target' needs target=[...] per indicator")
-        t = np.broadcast_to(np.asarray(target, float), (k,))
-        if (A <= 0).any() or (t <= 0).any():
-            raise DataError("distance to target needs positive values and targets")
-        Z = np.minimum(np.where(d > 0, A / t, t / A), 1.0)
-    else:  # goalposts
-        if goalposts is None:
-            raise ValueError("method='goalposts' needs goalposts=(lower, upper) per indicator")
-        gp = np.asarray(goalposts, float)
-        lo, hi = (gp[0], gp[1]) if gp.ndim == 2 else (np.full(k, gp[0]), np.full(k, gp[1]))
-        if (hi <= lo).any():
-            raise DataError("each upper goalpost must exceed the lower one")
-        Z = np.clip((A - lo) / (hi - lo), 0.0, 1.0)
-        Z = np.where(d > 0, Z, 1 - Z)
+    Z = NORMALISATIONS[method](A, d, names=names, goalposts=goalposts, target=target)
     if bounds is not None:
         a, b = bounds
         Z = a + (b - a) * Z
@@ -166,3 +138,81 @@ def _no_constant(span: np.ndarray, names: list[str]) -> None:
         raise DataError([Issue("indicator is constant across units (min = max, or zero "
                                "norm): it carries no information; drop it", column=names[j])
                          for j in np.flatnonzero(zero)])
+
+
+@NORMALISATIONS.register("minmax", label_zh="极差标准化", label_en="Min–max")
+def _minmax(A, d, *, names, **_):
+    """(x − min)/(max − min); cost (max − x)/(max − min)."""
+    lo, hi = A.min(axis=-2, keepdims=True), A.max(axis=-2, keepdims=True)
+    span = hi - lo
+    _no_constant(span, names)
+    Z = (A - lo) / span
+    cost_cols = np.flatnonzero(d < 0)
+    if cost_cols.size:  # (max − x)/(max − min) = 1 − (x − min)/(max − min)
+        Z[..., cost_cols] = 1.0 - Z[..., cost_cols]
+    return Z
+
+
+@NORMALISATIONS.register("zscore", label_zh="Z分数标准化", label_en="z-score")
+def _zscore(A, d, *, names, **_):
+    """(x − mean)/sd with the population sd; cost negated."""
+    sd = A.std(axis=-2, keepdims=True)
+    _no_constant(sd, names)
+    return d * (A - A.mean(axis=-2, keepdims=True)) / sd
+
+
+@NORMALISATIONS.register("rank", label_zh="排序标准化", label_en="Rank")
+def _rank(A, d, **_):
+    """(rank − 1)/(n − 1), ties averaged; cost reversed."""
+    n = A.shape[-2]
+    ranks = np.apply_along_axis(lambda v: pd.Series(v).rank(method="average").to_numpy(), -2, A)
+    Z = (ranks - 1) / (n - 1)
+    return np.where(d > 0, Z, 1 - Z)
+
+
+@NORMALISATIONS.register("vector", label_zh="向量标准化", label_en="Vector (TOPSIS)")
+def _vector(A, d, *, names, **_):
+    """x / √Σx²; the direction is left to the ideal solution."""
+    norm = np.sqrt((A**2).sum(axis=-2, keepdims=True))
+    _no_constant(norm, names)
+    return A / norm
+
+
+@NORMALISATIONS.register("sum", label_zh="比重标准化", label_en="Proportion of the sum")
+def _sum(A, d, *, names, **_):
+    """x / Σx (proportions, as in entropy weighting)."""
+    if (A < 0).any():
+        raise DataError("proportions need non-negative values; normalise first")
+    tot = A.sum(axis=-2, keepdims=True)
+    _no_constant(tot, names)
+    return A / tot
+
+
+@NORMALISATIONS.register("target", label_zh="目标值标准化", label_en="Distance to a target")
+def _target(A, d, *, target=None, **_):
+    """min(x / target, 1); cost min(target / x, 1)."""
+    if target is None:
+        raise ValueError("method='target' needs target=[...] per indicator")
+    t = np.broadcast_to(np.asarray(target, float), (A.shape[-1],))
+    if (A <= 0).any() or (t <= 0).any():
+        raise DataError("distance to target needs positive values and targets")
+    return np.minimum(np.where(d > 0, A / t, t / A), 1.0)
+
+
+@NORMALISATIONS.register("goalposts", label_zh="固定阈值标准化", label_en="Fixed goalposts")
+def _goalposts(A, d, *, goalposts=None, **_):
+    """(x − L)/(U − L) clipped to [0, 1] with fixed goalposts; cost reversed."""
+    if goalposts is None:
+        raise ValueError("method='goalposts' needs goalposts=(lower, upper) per indicator")
+    k = A.shape[-1]
+    gp = np.asarray(goalposts, float)
+    lo, hi = (gp[0], gp[1]) if gp.ndim == 2 else (np.full(k, gp[0]), np.full(k, gp[1]))
+    if (hi <= lo).any():
+        raise DataError("each upper goalpost must exceed the lower one")
+    Z = np.clip((A - lo) / (hi - lo), 0.0, 1.0)
+    return np.where(d > 0, Z, 1 - Z)
+
+
+#: British spelling of :func:`normalize` (the package's names are American; both work).
+normalise = normalize
+METHODS = tuple(NORMALISATIONS)

@@ -46,7 +46,7 @@ def dimension_obstacles(obstacles, dimension_of) -> pd.DataFrame:
     return O.T.groupby(np.asarray(labels)).sum().T
 
 
-def top_obstacles(obstacles: pd.DataFrame, k: int = 3) -> pd.DataFrame:
+def top_obstacles(obstacles: pd.DataFrame, *, k: int = 3) -> pd.DataFrame:
     """The k largest obstacles of each unit: rank, indicator and obstacle degree (%)."""
     vals = obstacles.to_numpy()
     k = min(k, vals.shape[1])

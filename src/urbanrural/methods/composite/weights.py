@@ -42,7 +42,7 @@ def equal_weights(k: int | np.ndarray) -> np.ndarray:
 def _prepared(X, directions, normalization, names):
     A, names = check_matrix(X, names)
     if normalization == "minmax":
-        Z = normalize(A, directions, "minmax", names=names)
+        Z = normalize(A, directions=directions, method="minmax", names=names)
     elif normalization == "none":
         Z = A
     else:
@@ -50,7 +50,7 @@ def _prepared(X, directions, normalization, names):
     return Z, names
 
 
-def entropy_weights(X, directions=None, normalization: str = "minmax", shift: float = 0.0,
+def entropy_weights(X, *, directions=None, normalization: str = "minmax", shift: float = 0.0,
                     names=None) -> np.ndarray:
     r"""Entropy weight method (熵权法; Shannon 1948, applied to weighting by Zeleny 1982).
 
@@ -91,7 +91,7 @@ def entropy_weights(X, directions=None, normalization: str = "minmax", shift: fl
     return _finish(1.0 - e, names, "entropy")
 
 
-def critic_weights(X, directions=None, normalization: str = "minmax", names=None
+def critic_weights(X, *, directions=None, normalization: str = "minmax", names=None
                    ) -> np.ndarray:
     r"""CRITIC weights (Diakoulaki, Mavrotas & Papayannakis 1995):
 
@@ -118,7 +118,7 @@ def critic_weights(X, directions=None, normalization: str = "minmax", names=None
     return _finish(info, names, "CRITIC")
 
 
-def cv_weights(X, names=None) -> np.ndarray:
+def cv_weights(X, *, names=None) -> np.ndarray:
     r"""Coefficient-of-variation weights: wⱼ ∝ σⱼ/μⱼ of the raw, positive indicator values
     (population standard deviation)."""
     A, names = check_matrix(X, names)
@@ -128,14 +128,14 @@ def cv_weights(X, names=None) -> np.ndarray:
     return _finish(A.std(axis=-2) / mu, names, "coefficient-of-variation")
 
 
-def std_weights(X, directions=None, normalization: str = "minmax", names=None) -> np.ndarray:
+def std_weights(X, *, directions=None, normalization: str = "minmax", names=None) -> np.ndarray:
     r"""Standard-deviation weights: wⱼ ∝ σⱼ (population sd) of the normalised (or raw)
     indicator."""
     Z, names = _prepared(X, directions, normalization, names)
     return _finish(Z.std(axis=-2), names, "standard-deviation")
 
 
-def pca_weights(X, directions=None, *, variance: float = 0.85, names=None) -> np.ndarray:
+def pca_weights(X, *, directions=None, variance: float = 0.85, names=None) -> np.ndarray:
     r"""Principal-component weights as commonly used for composite indices
     (主成分分析法赋权; e.g. Nicoletti, Scarpetta & Boylaud 2000 for the loading-based idea).
 
@@ -147,7 +147,7 @@ def pca_weights(X, directions=None, *, variance: float = 0.85, names=None) -> np
     A, names = check_matrix(X, names)
     if A.ndim != 2:
         raise ValueError("pca_weights takes one units × indicators matrix")
-    Z = normalize(A, directions, "zscore", names=names)
+    Z = normalize(A, directions=directions, method="zscore", names=names)
     R = np.corrcoef(Z, rowvar=False)
     lam, U = np.linalg.eigh(R)
     order = np.argsort(lam)[::-1]

@@ -15,7 +15,7 @@ from ...data.errors import DataError
 __all__ = ["sigma_convergence", "BetaResult", "beta_convergence", "speed_and_half_life"]
 
 
-def sigma_convergence(Y: pd.DataFrame, measure: str = "sd_log") -> pd.DataFrame:
+def sigma_convergence(Y: pd.DataFrame, *, measure: str = "sd_log") -> pd.DataFrame:
     """Dispersion per year of a regions × years table and its linear trend.
 
     ``measure``: ``sd_log`` (standard deviation of natural logs, population sd) or ``cv``

@@ -13,7 +13,7 @@ from ...data.errors import DataError
 __all__ = ["KDEResult", "kernel_density", "bandwidth"]
 
 
-def bandwidth(x: np.ndarray, rule: str | float = "silverman") -> float:
+def bandwidth(x: np.ndarray, *, rule: str | float = "silverman") -> float:
     """Silverman's rule 0.9·min(σ, IQR/1.34)·n^(−1/5) (R ``bw.nrd0``) or Scott's
     1.06·min(σ, IQR/1.34)·n^(−1/5) (R ``bw.nrd``), or a given number."""
     if not isinstance(rule, str):
@@ -77,7 +77,7 @@ def kernel_density(values, *, bandwidth_rule: str | float = "silverman",
     for year, x in cols.items():
         if x.size < 3:
             continue
-        h = bandwidth(x, bandwidth_rule)
+        h = bandwidth(x, rule=bandwidth_rule)
         d = _density(x, grid, h, bounds)
         rows.append(pd.DataFrame({"year": year, "x": grid, "density": d}))
         interior = (d[1:-1] > d[:-2]) & (d[1:-1] >= d[2:])

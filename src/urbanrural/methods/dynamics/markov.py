@@ -123,7 +123,7 @@ class MarkovClasses:
         return out
 
 
-def markov_classes(Y, k: int = 5, *, pooled: bool = True, relative: bool = True,
+def markov_classes(Y, *, k: int = 5, pooled: bool = True, relative: bool = True,
                    cutoffs=None) -> MarkovClasses:
     """Compute the class definition once, for :func:`markov` and :func:`spatial_markov`.
 
@@ -157,7 +157,7 @@ def quantile_classes(Y: np.ndarray, k: int, fixed: bool) -> tuple[np.ndarray, np
     """Class of each cell: quantiles pooled over all years (``fixed=True``) or computed year by
     year (``fixed=False``), of the values as given. Returns the class ids and the pooled cut
     points (``None`` per year; see :func:`markov_classes` for the full definition)."""
-    c = markov_classes(Y, k, pooled=fixed, relative=False)
+    c = markov_classes(Y, k=k, pooled=fixed, relative=False)
     return c.assign(Y), (c.cutoffs if fixed else None)
 
 
@@ -170,7 +170,7 @@ def _resolve(Y, classes, k, fixed, relative, default_k=5) -> MarkovClasses:
             raise ValueError(f"{', '.join(clash)} contradicts the class definition passed as "
                              f"classes= ({classes.description}); pass one or the other")
         return classes
-    return markov_classes(Y, default_k if k is None else k,
+    return markov_classes(Y, k=default_k if k is None else k,
                           pooled=True if fixed is None else bool(fixed),
                           relative=True if relative is None else bool(relative))
 
@@ -208,7 +208,7 @@ def steady_state(P: np.ndarray) -> np.ndarray:
     return pi / pi.sum()
 
 
-def mean_first_passage(P: np.ndarray, pi: np.ndarray | None = None) -> np.ndarray:
+def mean_first_passage(P: np.ndarray, *, pi: np.ndarray | None = None) -> np.ndarray:
     r"""Mean first passage times of an ergodic chain (Kemeny & Snell 1976):
 
     .. math:: M = (I - Z + E Z_{dg}) D, \quad Z = (I - P + \mathbf 1\pi)^{-1},
@@ -235,7 +235,7 @@ def _ergodic(P: np.ndarray):
     Pf[empty, empty] = 1.0
     with np.errstate(all="ignore"):
         ss = steady_state(Pf)
-        fp = mean_first_passage(Pf, ss)
+        fp = mean_first_passage(Pf, pi=ss)
         soj = 1.0 / (1.0 - np.diag(Pf))
     return ss, fp, soj
 
@@ -306,7 +306,7 @@ def _counts(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
     return np.bincount(a * k + b, minlength=k * k).reshape(k, k).astype(float)
 
 
-def markov(Y, k: int | None = None, fixed: bool | None = None, *, relative: bool | None = None,
+def markov(Y, *, k: int | None = None, fixed: bool | None = None, relative: bool | None = None,
            step: int = 1, classes: MarkovClasses | None = None) -> MarkovResult:
     """Classical Markov chain of regions × years values.
 
@@ -363,8 +363,8 @@ class SpatialMarkovResult:
                              "probability": self.P.ravel()})
 
 
-def spatial_markov(Y, W, k: int | None = None, m: int | None = None, fixed: bool | None = None,
-                   *, relative: bool | None = None, transform: str = "r",
+def spatial_markov(Y, W, *, k: int | None = None, m: int | None = None, fixed: bool | None = None,
+                   relative: bool | None = None, transform: str = "r",
                    classes: MarkovClasses | None = None,
                    lag_classes: MarkovClasses | None = None) -> SpatialMarkovResult:
     """Spatial Markov chain (Rey 2001): transitions conditioned on the class of each region's
@@ -386,7 +386,7 @@ def spatial_markov(Y, W, k: int | None = None, m: int | None = None, fixed: bool
     Wt = as_sparse_weights(W, A.shape[0], transform)
     lag = np.asarray(Wt @ X)
     if lag_classes is None:
-        lc = markov_classes(lag, c.k if m is None else m, pooled=c.pooled, relative=False)
+        lc = markov_classes(lag, k=c.k if m is None else m, pooled=c.pooled, relative=False)
     elif m is not None and m != lag_classes.k:
         raise ValueError(f"m={m} contradicts lag_classes ({lag_classes.k} classes)")
     else:
@@ -404,7 +404,7 @@ def spatial_markov(Y, W, k: int | None = None, m: int | None = None, fixed: bool
                                h["Q_p_value"], h["LR"], h["LR_p_value"], h["dof"], c, lc)
 
 
-def markov_time_homogeneity(Y, split: int, k: int | None = None, fixed: bool | None = None, *,
+def markov_time_homogeneity(Y, split: int, *, k: int | None = None, fixed: bool | None = None,
                             relative: bool | None = None,
                             classes: MarkovClasses | None = None) -> dict:
     """Is the chain the same before and after column ``split``? Bickenbach & Bode (2003) Q and

@@ -10,13 +10,20 @@ from .dispersion import (
     williamson,
 )
 from .distributed import dask_client
-from .entropy import TheilResult, atkinson, generalized_entropy, mean_log_deviation, theil
+from .entropy import (
+    TheilResult,
+    atkinson,
+    generalised_entropy,
+    generalized_entropy,
+    mean_log_deviation,
+    theil,
+)
 from .gini import gini, lorenz
 from .overtime import MEASURES, decomposition_over_time, inequality_over_time
 
 __all__ = [
     "MEASURES", "DagumResult", "TheilResult", "atkinson", "dask_client",
     "decomposition_over_time", "inequality_over_time", "coefficient_of_variation", "dagum_gini",
-    "generalized_entropy", "gini", "lorenz", "mean_log_deviation", "palma", "percentile_ratio",
+    "generalised_entropy", "generalized_entropy", "gini", "lorenz", "mean_log_deviation", "palma", "percentile_ratio",
     "theil", "weighted_quantile", "williamson",
 ]

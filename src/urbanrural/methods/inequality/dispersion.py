@@ -52,7 +52,7 @@ def williamson(y, population) -> float:
     return coefficient_of_variation(y, weights=population)
 
 
-def weighted_quantile(x, q, weights=None) -> np.ndarray | float:
+def weighted_quantile(x, q, *, weights=None) -> np.ndarray | float:
     """Quantile(s) of weighted data: the smallest value whose cumulative weight share reaches
     q (the inverse of the weighted step CDF; with unit weights this is numpy's
     ``method="inverted_cdf"``)."""
@@ -69,9 +69,9 @@ def weighted_quantile(x, q, weights=None) -> np.ndarray | float:
     return float(out[0]) if np.isscalar(q) else out
 
 
-def percentile_ratio(x, upper: float = 90, lower: float = 10, weights=None) -> float:
+def percentile_ratio(x, *, upper: float = 90, lower: float = 10, weights=None) -> float:
     """Ratio of two percentiles, e.g. P90/P10 (weighted quantiles as above)."""
-    hi, lo = weighted_quantile(x, [upper / 100, lower / 100], weights)
+    hi, lo = weighted_quantile(x, [upper / 100, lower / 100], weights=weights)
     return float(hi / lo)
 
 

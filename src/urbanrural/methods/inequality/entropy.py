@@ -11,7 +11,8 @@ import pandas as pd
 from ...data.errors import DataError, Issue
 from ._core import as_values, as_weights, require_nonnegative, require_positive
 
-__all__ = ["TheilResult", "theil", "mean_log_deviation", "generalized_entropy", "atkinson"]
+__all__ = ["TheilResult", "theil", "mean_log_deviation", "generalized_entropy",
+           "generalised_entropy", "atkinson"]
 
 _TOL = 1e-10
 
@@ -204,6 +205,10 @@ def generalized_entropy(x, alpha: float, *, groups=None, weights=None) -> float 
         require_nonnegative(x, f"GE({alpha})")
     res = _grouped(x, w, codes, labels, alpha, f"ge({alpha:g})")
     return res if groups is not None else res.total
+
+
+#: British spelling of :func:`generalized_entropy`.
+generalised_entropy = generalized_entropy
 
 
 def atkinson(x, epsilon: float, *, weights=None) -> float:

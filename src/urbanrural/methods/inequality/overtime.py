@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ...data.errors import DataError
+from ..registry import Registry
 from .dagum import dagum_gini
 from .dispersion import coefficient_of_variation, palma
 from .entropy import atkinson, mean_log_deviation, theil
@@ -16,30 +17,59 @@ from .gini import gini
 
 __all__ = ["MEASURES", "inequality_over_time", "decomposition_over_time", "bootstrap_rows"]
 
-MEASURES = {
-    "gini": ("基尼系数", "Gini coefficient"),
-    "theil_t": ("泰尔指数T", "Theil T"),
-    "theil_l": ("泰尔指数L（平均对数偏差）", "Theil L (mean log deviation)"),
-    "cv": ("变异系数", "Coefficient of variation"),
-    "atkinson_0.5": ("阿特金森指数(ε=0.5)", "Atkinson (ε = 0.5)"),
-    "palma": ("帕尔玛比值", "Palma ratio"),
-}
+#: Inequality measures by name, each ``f(x, w) -> float`` (``w`` population weights or
+#: ``None``). Adding a measure is one function and one ``@MEASURES.register`` line; the gaps
+#: pipeline, the tables' bilingual labels and :func:`inequality_over_time` read this registry.
+MEASURES = Registry("inequality measure", "f(x, w) -> float")
 
 
-def _measure(name: str, x: np.ndarray, w: np.ndarray | None) -> float:
-    if name == "gini":
-        return gini(x, weights=w)
-    if name == "theil_t":
-        return theil(x, weights=w).total
-    if name == "theil_l":
-        return mean_log_deviation(x, weights=w).total
-    if name == "cv":
-        return coefficient_of_variation(x, weights=w)
-    if name.startswith("atkinson_"):
-        return atkinson(x, float(name.split("_")[1]), weights=w)
-    if name == "palma":
-        return palma(x, weights=w)
-    raise ValueError(f"unknown measure {name!r}; known: {list(MEASURES)}")
+@MEASURES.register("gini", label_zh="基尼系数", label_en="Gini coefficient")
+def _gini(x, w):
+    """Gini coefficient (no small-sample correction)."""
+    return gini(x, weights=w)
+
+
+@MEASURES.register("theil_t", label_zh="泰尔指数T", label_en="Theil T")
+def _theil_t(x, w):
+    """Theil T, GE(1)."""
+    return theil(x, weights=w).total
+
+
+@MEASURES.register("theil_l", label_zh="泰尔指数L（平均对数偏差）",
+                   label_en="Theil L (mean log deviation)")
+def _theil_l(x, w):
+    """Theil L, GE(0), the mean log deviation."""
+    return mean_log_deviation(x, weights=w).total
+
+
+@MEASURES.register("cv", label_zh="变异系数", label_en="Coefficient of variation")
+def _cv(x, w):
+    """Coefficient of variation (population standard deviation over the mean)."""
+    return coefficient_of_variation(x, weights=w)
+
+
+@MEASURES.register("atkinson_0.5", label_zh="阿特金森指数(ε=0.5)", label_en="Atkinson (ε = 0.5)")
+def _atkinson_half(x, w):
+    """Atkinson index with inequality aversion ε = 0.5."""
+    return atkinson(x, 0.5, weights=w)
+
+
+@MEASURES.register("atkinson_1", label_zh="阿特金森指数(ε=1)", label_en="Atkinson (ε = 1)")
+def _atkinson_one(x, w):
+    """Atkinson index with inequality aversion ε = 1."""
+    return atkinson(x, 1.0, weights=w)
+
+
+@MEASURES.register("atkinson_2", label_zh="阿特金森指数(ε=2)", label_en="Atkinson (ε = 2)")
+def _atkinson_two(x, w):
+    """Atkinson index with inequality aversion ε = 2."""
+    return atkinson(x, 2.0, weights=w)
+
+
+@MEASURES.register("palma", label_zh="帕尔玛比值", label_en="Palma ratio")
+def _palma(x, w):
+    """Palma ratio: income share of the top 10 % over that of the bottom 40 %."""
+    return palma(x, weights=w)
 
 
 def bootstrap_rows(name: str, X: np.ndarray, W: np.ndarray) -> np.ndarray:
@@ -71,7 +101,7 @@ def bootstrap_rows(name: str, X: np.ndarray, W: np.ndarray) -> np.ndarray:
     raise ValueError(f"no vectorised bootstrap for {name!r}")
 
 
-def inequality_over_time(values: pd.DataFrame, weights: pd.DataFrame | None = None, *,
+def inequality_over_time(values: pd.DataFrame, *, weights: pd.DataFrame | None = None,
                          measures: Sequence[str] = ("gini", "theil_t", "theil_l", "cv"),
                          bootstrap: int = 0, seed: int | None = None,
                          level: float = 0.95) -> pd.DataFrame:
@@ -91,6 +121,9 @@ def inequality_over_time(values: pd.DataFrame, weights: pd.DataFrame | None = No
     or weight that year — listed, never silently dropped), and ci_low / ci_high when
     bootstrapped.
     """
+    unknown = [m for m in measures if m not in MEASURES]
+    if unknown:
+        raise ValueError(f"unknown measure(s) {unknown}; known: {list(MEASURES)}")
     rng = np.random.default_rng(seed)
     rows = []
     for year in values.columns:
@@ -108,7 +141,7 @@ def inequality_over_time(values: pd.DataFrame, weights: pd.DataFrame | None = No
             idx = rng.integers(0, n, size=(bootstrap, n))
             X, Wb = x[idx], (np.ones_like(x) if w is None else w)[idx]
         for m in measures:
-            rec = {"year": int(year), "measure": m, "value": _measure(m, x, w),
+            rec = {"year": int(year), "measure": m, "value": MEASURES[m](x, w),
                    "n": int(ok.sum()), "missing": ", ".join(missing)}
             if bootstrap and m != "palma":
                 reps = bootstrap_rows(m, X, Wb)
@@ -120,7 +153,7 @@ def inequality_over_time(values: pd.DataFrame, weights: pd.DataFrame | None = No
     return pd.DataFrame(rows)
 
 
-def decomposition_over_time(values: pd.DataFrame, groups: pd.Series,
+def decomposition_over_time(values: pd.DataFrame, groups: pd.Series, *,
                             weights: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Per year: Theil T and L decompositions and the Dagum decomposition by ``groups``
     (a Series region → group, e.g. the NBS four macro-regions).

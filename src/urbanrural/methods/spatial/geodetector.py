@@ -95,7 +95,7 @@ class GeoDetectorResult:
         return pd.DataFrame({"q": self.q, "p": self.p, "circular": circ.astype(bool)})
 
 
-def discretize(x, method: str = "quantile", k: int = 5) -> np.ndarray:
+def discretize(x, *, method: str = "quantile", k: int = 5) -> np.ndarray:
     """Strata of a continuous factor: ``quantile``, ``equal`` (equal interval) or ``natural``
     (Jenks natural breaks via mapclassify)."""
     v = np.asarray(x, dtype=float)
@@ -114,7 +114,11 @@ def discretize(x, method: str = "quantile", k: int = 5) -> np.ndarray:
     raise ValueError("method must be quantile, equal or natural")
 
 
-def optimal_discretization(y, x, methods=("quantile", "equal", "natural"), ks=range(3, 9)
+#: British spelling of :func:`discretize`.
+discretise = discretize
+
+
+def optimal_discretization(y, x, *, methods=("quantile", "equal", "natural"), ks=range(3, 9)
                            ) -> pd.DataFrame:
     """Optimal-parameters search (OPGD, Song et al. 2020): q for every method × number of
     strata, best first. The choice changes q; report it."""
@@ -122,7 +126,7 @@ def optimal_discretization(y, x, methods=("quantile", "equal", "natural"), ks=ra
     rows = []
     for m in methods:
         for k in ks:
-            codes, L = _strata(discretize(x, m, k))
+            codes, L = _strata(discretize(x, method=m, k=k))
             q, p = factor_q(yv, codes, L)
             rows.append({"method": m, "k": k, "strata": L, "q": q, "p": p})
     return pd.DataFrame(rows).sort_values("q", ascending=False, ignore_index=True)
@@ -162,7 +166,7 @@ def geodetector(y, X: pd.DataFrame, *, discretize_method: str | None = None, k: 
     if discretize_method:
         for c in X.columns:
             if pd.api.types.is_numeric_dtype(X[c]) and X[c].nunique() > k:
-                strata[c] = discretize(X[c], discretize_method, k)
+                strata[c] = discretize(X[c], method=discretize_method, k=k)
     codes = {c: _strata(strata[c]) for c in strata.columns}
     q, p = {}, {}
     for c, (cd, L) in codes.items():

@@ -8,18 +8,22 @@ import pandas as pd
 
 from ...data.errors import DataError, Issue
 
-__all__ = ["gravity_centre", "standard_deviational_ellipse", "shape_over_time"]
+__all__ = ["gravity_center", "gravity_centre", "standard_deviational_ellipse", "shape_over_time"]
 
 KM_PER_DEG = 111.32
 
 
-def gravity_centre(lon, lat, weights) -> tuple[float, float]:
+def gravity_center(lon, lat, weights) -> tuple[float, float]:
     """Weighted mean centre (x̄ = Σwᵢxᵢ/Σwᵢ) of region centroids, e.g. the centre of GDP or of
     population. Planar in degrees, adequate at the scale of a country."""
     w = np.asarray(weights, float)
     if (w < 0).any() or w.sum() <= 0 or not np.isfinite(w).all():
         raise DataError("weights must be non-negative, finite and not all zero")
     return float(np.dot(w, lon) / w.sum()), float(np.dot(w, lat) / w.sum())
+
+
+#: British spelling of :func:`gravity_center` (the package's names are American).
+gravity_centre = gravity_center
 
 
 def standard_deviational_ellipse(lon, lat, weights) -> dict:
@@ -33,7 +37,7 @@ def standard_deviational_ellipse(lon, lat, weights) -> dict:
     distribution). Returns centre, axes (km), rotation and area (km²).
     """
     w = np.asarray(weights, float)
-    cx, cy = gravity_centre(lon, lat, w)
+    cx, cy = gravity_center(lon, lat, w)
     x = (np.asarray(lon, float) - cx) * KM_PER_DEG * np.cos(np.radians(cy))
     y = (np.asarray(lat, float) - cy) * KM_PER_DEG
     a = np.dot(w, x * x) - np.dot(w, y * y)
@@ -100,8 +104,8 @@ def shape_over_time(values: pd.DataFrame, centroids: pd.DataFrame, *,
             common = v.index.intersection(prev_v.index)
             if len(common) >= 1:
                 cc = centroids.loc[common]
-                c0 = gravity_centre(cc.lon, cc.lat, prev_v[common].to_numpy())
-                c1 = gravity_centre(cc.lon, cc.lat, v[common].to_numpy())
+                c0 = gravity_center(cc.lon, cc.lat, prev_v[common].to_numpy())
+                c1 = gravity_center(cc.lon, cc.lat, v[common].to_numpy())
                 e["move_km"], e["move_bearing_deg"] = _move(c0, c1)
             e["move_regions"] = len(common)
             e["move_left_out"] = ", ".join(map(str, only))

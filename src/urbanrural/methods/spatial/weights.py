@@ -62,7 +62,7 @@ def great_circle_km(lon1, lat1, lon2, lat2) -> np.ndarray:
     return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 
-def spatial_weights(region_codes, kind: str = "queen", *, k: int = 4,
+def spatial_weights(region_codes, *, kind: str = "queen", k: int = 4,
                     threshold_km: float | None = None, hainan_link: str | None = None,
                     registry=None) -> SpatialWeights:
     """Spatial weights for regions of the registry (default: China's provinces).

@@ -13,7 +13,7 @@ from ...pipeline.sections.convergence import LOCAL_LABELS, MEASURES
 from ..page import PALETTE, Page, figure
 from ..render import svg_map
 
-__all__ = ["view", "LISA_COLOURS", "club_colours"]
+__all__ = ["view", "LISA_COLOURS", "club_colors"]
 
 # LISA colours by cluster code (0 not significant, 1 HH, 2 LH, 3 LL, 4 HL); not significant is
 # a pale sand so that it stays apart from the grey of "no data"
@@ -24,7 +24,7 @@ _CLUB_RAMP = ["#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", 
 DIVERGENT = "#CC79A7"
 
 
-def club_colours(n_clubs: int) -> list[str]:
+def club_colors(n_clubs: int) -> list[str]:
     """Colours indexed by club number: 0 divergent (reddish purple), then clubs 1 … n from dark
     blue (the top club) to light blue, spread evenly over the ramp."""
     if n_clubs <= 0:
@@ -84,7 +84,7 @@ def _club_maps(result: SectionResult, page: Page, svg: Markup, names: dict) -> d
                 f"conv-clubs-{x['key']}-{version}",
                 {year: dict(zip(block.region_code, block.club.astype(int), strict=True))},
                 names=names, unit=("俱乐部", "club"), svg=svg, categorical=cats,
-                colours=club_colours(n))
+                colours=club_colors(n))
     return out
 
 

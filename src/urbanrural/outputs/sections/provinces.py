@@ -43,7 +43,7 @@ def _names(frame: pd.DataFrame | None = None) -> dict[str, tuple[str, str]]:
     reg = china()
     names = {c: (reg.label(c, "zh"), reg.label(c, "en")) for c in reg.codes("province")}
     if frame is not None and len(frame):
-        for c, zh, en in zip(frame.region_code, frame.region, frame.region_en, strict=True):
+        for c, zh, en in zip(frame.region_code, frame.region_zh, frame.region_en, strict=True):
             names.setdefault(str(c), (str(zh), str(en)))
     return names
 
@@ -54,7 +54,7 @@ def _bar(latest: pd.DataFrame, year: int) -> tuple[dict, dict]:
     d = latest.sort_values("urbanisation", kind="stable")
     axis = {"automargin": True, "type": "category", "tickfont": {"size": 11}}
     figs = []
-    for lang, col in enumerate(("region", "region_en")):
+    for lang, col in enumerate(("region_zh", "region_en")):
         trace = {"type": "bar", "orientation": "h",
                  "x": [round(float(x), 2) for x in d.urbanisation],
                  "y": [plotly_text(n) for n in d[col]], "name": ("城镇化率", "urbanisation rate"),

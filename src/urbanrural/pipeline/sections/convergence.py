@@ -387,7 +387,7 @@ def _convergence(var: Variable, Y: pd.DataFrame, unit: str, panel: Panel, alpha:
     sig = {}
     f["recent_rows"], f["recent"] = {}, {}
     for m in var.sigma_measures:
-        s = sigma_convergence(Y, m)
+        s = sigma_convergence(Y, measure=m)
         start = len(sigma_rows)
         sigma_rows.extend({**base, **r} for r in s.to_dict("records"))
         f["sigma_rows"][m] = (start, len(sigma_rows) - 1)
@@ -495,7 +495,7 @@ def _convergence(var: Variable, Y: pd.DataFrame, unit: str, panel: Panel, alpha:
 def _has_neighbours(codes, opts) -> bool:
     """Whether the registry's contiguity links any two of these regions."""
     try:
-        W = spatial_weights([str(c) for c in codes], "queen",
+        W = spatial_weights([str(c) for c in codes], kind="queen",
                             hainan_link=_hainan_link(opts.hainan_link))
     except (DataError, KeyError, ValueError):
         return False
@@ -514,7 +514,7 @@ def _spatial(var: Variable, Y: pd.DataFrame, wide: pd.DataFrame, panel: Panel, o
     codes_all = [str(c) for c in wide.index]
     has = y_all.notna().to_numpy()
     codes = [c for c, h in zip(codes_all, has, strict=True) if h]
-    W = spatial_weights(codes, "queen", hainan_link=link)
+    W = spatial_weights(codes, kind="queen", hainan_link=link)
     if W.islands:
         zh, en = _labels(panel, W.islands)
         notes.append(Note(f"无邻接省份的地区（空间滞后为0，LISA未检验）：{'、'.join(zh)}",
@@ -533,7 +533,7 @@ def _spatial(var: Variable, Y: pd.DataFrame, wide: pd.DataFrame, panel: Panel, o
                            "contiguity": "queen", "hainan_link": link or "none",
                            "reading": mc.verdict}])
     significance = LISA_SIGNIFICANCE[opts.lisa_correction]
-    W_all = spatial_weights(codes_all, "queen", hainan_link=link)
+    W_all = spatial_weights(codes_all, kind="queen", hainan_link=link)
     lm = local_morans(y_all.to_numpy(float), W_all, permutations=opts.permutations,
                       seed=opts.seed, alpha=alpha, significance=significance)
     zh, en = _labels(panel, codes_all)
@@ -553,10 +553,10 @@ def _spatial(var: Variable, Y: pd.DataFrame, wide: pd.DataFrame, panel: Panel, o
     counts["n_significant"] = int(lm.significant.sum())
     counts["n_tested"] = lm.n_tested
     # Markov chains of value / yearly mean: one class definition for both chains
-    classes = markov_classes(Y, opts.markov_k, pooled=True, relative=True)
+    classes = markov_classes(Y, k=opts.markov_k, pooled=True, relative=True)
     A = Y.to_numpy(float)
     mk = markov(A, classes=classes)
-    W_markov = spatial_weights([str(c) for c in Y.index], "queen", hainan_link=link)
+    W_markov = spatial_weights([str(c) for c in Y.index], kind="queen", hainan_link=link)
     sm = spatial_markov(A, W_markov, classes=classes)
     k = classes.k
     to_cols = [f"p_to_{j}" for j in range(1, k + 1)]

@@ -335,9 +335,9 @@ def _series_frames(work: Panel, ind: str, regions: list[str], groups: pd.Series,
         w = None if w is None else w.reindex(index=values.index, columns=values.columns)
         if w is not None and not (values.notna() & w.notna()).sum().ge(2).any():
             continue  # no year has two provinces with both a value and a population
-        ineq[wname] = inequality_over_time(values, w, measures=("gini", "theil_t"),
+        ineq[wname] = inequality_over_time(values, weights=w, measures=("gini", "theil_t"),
                                            bootstrap=bootstrap, seed=seed)
-        dec = decomposition_over_time(values, groups, w)
+        dec = decomposition_over_time(values, groups, weights=w)
         theil[wname] = dec["theil"]
         zh, en = WEIGHTINGS[wname]
         for frame, store in ((dec["dagum"], dagum), (dec["dagum_pairs"], pairs)):

@@ -107,7 +107,7 @@ def _names(panel: Panel, codes) -> tuple[list[str], list[str]]:
 def urbanisation(panel: Panel) -> pd.DataFrame:
     """Urbanisation rate (%) of the resident population per province and year, with its rank
     within the year (1 = most urbanised; ties share the best rank)."""
-    cols = ["region_code", "region", "region_en", "year", "population_urban",
+    cols = ["region_code", "region_zh", "region_en", "year", "population_urban",
             "population_total", "urbanisation", "rank"]
     if not {"population_urban", "population_total"} <= set(panel.indicators):
         return pd.DataFrame(columns=cols)
@@ -125,7 +125,7 @@ def urbanisation(panel: Panel) -> pd.DataFrame:
     w["urbanisation"] = 100.0 * w.population_urban / w.population_total
     w["rank"] = w.groupby("year").urbanisation.rank(ascending=False, method="min").astype(int)
     w["region_code"] = w.region_code.astype(str)
-    w["region"], w["region_en"] = _names(panel, w.region_code)
+    w["region_zh"], w["region_en"] = _names(panel, w.region_code)
     w["year"] = w.year.astype(int)
     return w.sort_values(["year", "rank", "region_code"], ignore_index=True)[cols]
 
@@ -156,7 +156,7 @@ def _balanced_years(mean: pd.DataFrame) -> list[int]:
 def _urbanisation_change(urb: pd.DataFrame, years: list[int]) -> tuple[pd.DataFrame, dict]:
     """First-to-last change (points) of every province over the balanced years, with the
     change claim of each and the rank of the change (1 = rose most)."""
-    cols = ["region_code", "region", "region_en", "first_year", "first", "last_year", "last",
+    cols = ["region_code", "region_zh", "region_en", "first_year", "first", "last_year", "last",
             "change", "change_abs", "verdict", "rank"]
     sub = urb[urb.year.isin(years)]
     if len(years) < 2 or sub.empty:
@@ -166,7 +166,7 @@ def _urbanisation_change(urb: pd.DataFrame, years: list[int]) -> tuple[pd.DataFr
     for code, g in sub.groupby("region_code", sort=True):
         c = change_claim(g.year.to_numpy(), g.urbanisation.to_numpy())
         claims[str(code)] = c
-        rows.append({"region_code": str(code), "region": g.region.iloc[0],
+        rows.append({"region_code": str(code), "region_zh": g.region_zh.iloc[0],
                      "region_en": g.region_en.iloc[0], "first_year": c.values["first_year"],
                      "first": c.values["first"], "last_year": c.values["last_year"],
                      "last": c.values["last"], "change": c.values["change"],
@@ -191,7 +191,7 @@ def cross_sections(panel: Panel, *, min_provinces: int = MIN_PROVINCES
              "n_cross_sections", "min_provinces"]
     pair_rows = []
     vcols = ["pair", "name_zh", "name_en", "concept_zh", "concept_en", "kind", "unit_zh",
-             "unit_en", "year", "region_code", "region", "region_en", "urban_id", "rural_id",
+             "unit_en", "year", "region_code", "region_zh", "region_en", "urban_id", "rural_id",
              "urban", "rural", "value", "rank"]
     scols = ["pair", "name_zh", "name_en", "concept_zh", "concept_en", "unit_zh", "unit_en",
              "year", "n_provinces", "n_urban_only", "n_rural_only", "min", "median", "max"]
@@ -236,7 +236,7 @@ def cross_sections(panel: Panel, *, min_provinces: int = MIN_PROVINCES
             "concept_en": p.concept_en, "kind": p.kind, "unit_zh": p.unit_zh, "unit_en": p.unit_en,
             "year": both.year.astype(int).to_numpy(), "region_code": both.region_code.astype(str),
             "urban_id": p.urban, "rural_id": p.rural, "urban": u, "rural": r, "value": v})
-        out["region"], out["region_en"] = _names(panel, out.region_code)
+        out["region_zh"], out["region_en"] = _names(panel, out.region_code)
         out["rank"] = out.groupby("year").value.rank(ascending=False, method="min").astype(int)
         values.append(out.sort_values(["year", "rank", "region_code"])[vcols])
         g = out.groupby("year").value
@@ -389,7 +389,7 @@ def _frameworks(ctx: RunContext, panel: Panel, used: set[str]) -> tuple[list[Tab
         if res is not None and st.computable:
             sc = res.tables["scores"]
             dims = [d for d, _, _ in st.kept if d in sc]
-            part = sc[["region_code", "region", "region_en", "year", "total", *dims, "rank"]]
+            part = sc[["region_code", "region_zh", "region_en", "year", "total", *dims, "rank"]]
             part = part.assign(framework=fw.id, name_zh=st.name_zh, name_en=st.name_en)
             # the latest year first, so the page's table shows it
             part = part.sort_values(["year", "rank"], ascending=[False, True], kind="stable")

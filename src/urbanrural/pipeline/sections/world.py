@@ -281,7 +281,7 @@ def _services_part(ctx: RunContext, name: str) -> dict | Note:
                     "data, so no coupling was computed and this part is left out.")
     ct = idx.tables["coupling"]
     cols = [f"U_{s}" for s in systems]
-    d = ct[["region_code", "region", "region_en", "year", *cols, "C", "T", "D", "grade_zh",
+    d = ct[["region_code", "region_zh", "region_en", "year", *cols, "C", "T", "D", "grade_zh",
             "grade_en"]].copy()
     d["rank_D"] = _ranks(d["D"], d["year"], ascending=False)
     d["n_scored"] = d.groupby("year")["D"].transform("size")
@@ -292,8 +292,8 @@ def _services_part(ctx: RunContext, name: str) -> dict | Note:
                   "n_scored", "median_D"]].reset_index(drop=True)
     last = int(d.year.max())
     latest = d[d.year == last].sort_values(["rank_D", "region_code"], ignore_index=True)[
-        ["region_code", "region", "region_en", "year", *cols, "C", "T", "D", "grade_zh",
-         "grade_en", "rank_D", "n_scored"]].rename(columns={"region": "country_zh",
+        ["region_code", "region_zh", "region_en", "year", *cols, "C", "T", "D", "grade_zh",
+         "grade_en", "rank_D", "n_scored"]].rename(columns={"region_zh": "country_zh",
                                                            "region_en": "country_en"})
     # the case for the corrected form: the standard C barely moves across country-years
     U = d[cols].to_numpy()

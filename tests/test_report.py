@@ -240,9 +240,12 @@ LEAKS = r"""(args) => {
     const han = (t.match(/[\u4e00-\u9fff]/g) || []).length;
     if (lang === 'en' && han > 0.33 * t.replace(/\s/g, '').length &&
         !el.closest('#langbtn, .orig, code')) out.push(t.slice(0, 60));
+    // in Chinese, English may appear only in identifiers (code, .ids), chart furniture drawn
+    // by Plotly, and publication titles quoted as recorded (.orig: a reference keeps its
+    // language, as in a Chinese paper's bibliography); table cells are checked like prose
     if (lang === 'zh' && !cjk.test(t)) {
       const w = (t.match(/[A-Za-z]{4,}/g) || []).filter(x => !allowed.test(x));
-      const skip = '#langbtn, td, th, code, pre, .gtitle, .xtitle, .ytitle, .legendtext, .xtick, .ytick';
+      const skip = '#langbtn, code, pre, .ids, .orig, .gtitle, .xtitle, .ytitle, .legendtext, .xtick, .ytick';
       if (w.length && !el.closest(skip)) out.push(t.slice(0, 60));
     }
   }

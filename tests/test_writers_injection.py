@@ -136,6 +136,22 @@ def test_panel_workbook_reads_back_unchanged(payload_panel, tmp_path):
     assert back.equals(payload_panel)
 
 
+def test_panel_csv_reads_back_unchanged(payload_panel, tmp_path):
+    # the apostrophe a CSV needs against formulas is not part of the label: '=1+1 reads as =1+1
+    path = ur.write(payload_panel, tmp_path / "p.csv", layout="long")
+    back = ur.read(path, registry=None, allow_negative=True)
+    assert sorted(back.indicator_ids) == sorted(payload_panel.indicator_ids)
+    assert sorted(back.regions) == sorted(payload_panel.regions)
+    assert back.equals(payload_panel)
+
+
+def test_an_apostrophe_that_is_not_the_formula_guard_is_kept(tmp_path):
+    f = tmp_path / "q.csv"
+    f.write_text("地区,年份,指标,数值\n北京,2020,'quoted',1\n北京,2020,'-2+3,2\n北京,2020,''=x,3\n",
+                 encoding="utf-8")
+    assert sorted(ur.read(f).indicator_ids) == ["''=x", "'quoted'", "-2+3"]
+
+
 def test_parquet_keeps_values_verbatim(payload_panel, tmp_path):
     path = ur.write(payload_panel, tmp_path / "p.parquet")
     table = pd.read_parquet(path)

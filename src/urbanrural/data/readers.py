@@ -1678,6 +1678,18 @@ def _blank(u) -> bool:
 
 
 # --------------------------------------------------------------------------- checking
+def _unescape(text: str) -> str:
+    """A label as it was before a writer protected it from spreadsheet formulas: ``'=x`` is
+    read as ``=x`` exactly when :func:`~urbanrural.data.writers.neutralize_formula` of ``=x``
+    gives ``'=x`` (this package's CSV files, and the OWASP rule other tools follow), so a
+    written file reads back unchanged; any other apostrophe is kept."""
+    from .writers import neutralize_formula  # same layer; writers never import readers
+
+    if text.startswith("'") and neutralize_formula(text[1:]) == text:
+        return text[1:]
+    return text
+
+
 def _factorize(values) -> tuple[np.ndarray, list]:
     """Integer codes and unique values; categorical input costs nothing."""
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
@@ -1866,7 +1878,7 @@ def _finish(cells: _Cells, fname, report, registry, year_range, allow_negative, 
                                 value=str(u)))
     # 4. indicators (a value needs a name) and their units: one unit per indicator
     i_codes, i_uniq = _factorize(cells.indicator)
-    i_names = ["" if _blank(u) else _shown(u).strip() for u in i_uniq]
+    i_names = ["" if _blank(u) else _unescape(_shown(u).strip()) for u in i_uniq]
     holds_value = np.ones(n, dtype=bool) if kind is None else kind != _MISSING
     for j in [j for j, name in enumerate(i_names) if not name]:
         hits = np.flatnonzero((i_codes == j) & holds_value)
@@ -1877,7 +1889,7 @@ def _finish(cells: _Cells, fname, report, registry, year_range, allow_negative, 
     unit_of: dict[str, str] = {}
     if cells.unit is not None:
         u_codes, u_uniq = _factorize(cells.unit)
-        u_names = ["" if _blank(u) else str(u).strip() for u in u_uniq]
+        u_names = ["" if _blank(u) else _unescape(str(u).strip()) for u in u_uniq]
         ic, uc = (i_codes, u_codes) if all_kept else (i_codes[keep], u_codes[keep])
         pairs = pd.unique(ic.astype(np.int64) * (len(u_uniq) + 1) + uc.astype(np.int64))
         per: dict[str, set[str]] = {}
@@ -1906,6 +1918,7 @@ def _finish(cells: _Cells, fname, report, registry, year_range, allow_negative, 
     # 6. regions: every row is checked, also where the value is missing or bad, so that a
     # region that cannot be identified is reported, never dropped with its empty cells
     r_codes, r_uniq = _factorize(cells.region)
+    r_uniq = [_unescape(u) if isinstance(u, str) else u for u in r_uniq]
     code_of_unique, reg_obj, texts = _resolve_regions(r_uniq, r_codes, registry, fname, rows,
                                                       issues, report)
     if cells.labels:

@@ -406,3 +406,22 @@ def test_without_gdp_the_urbanisation_rate_is_still_read():
     ind = {k: v for k, v in ind.items() if k != "population_urban"}
     s = run(_context(spec, Panel(d, ind, registry=p.registry, region_names=p.region_names)))
     assert s.skipped is not None and "population_urban" in s.skipped.en
+
+
+def test_club_merging_is_a_spec_option_and_the_page_says_which(gdp_pc):
+    # without merging, the clubs are the four of the clustering itself (the merged default
+    # has three: see test_log_t_and_clubs_equal_the_method_called_directly)
+    r = run_analysis(AnalysisSpec(sections=("convergence",),
+                                  options=Options(permutations=9, club_merge="none")))
+    s = r.section("convergence")
+    lt = _rows(s, "conv_log_t", variable="gdp_pc").set_index("version")
+    assert (lt.loc["logs", "n_initial_clubs"], lt.loc["logs", "n_clubs"]) == (4, 4)
+    direct = convergence_clubs(gdp_pc).set_index("region")
+    mine = _rows(s, "conv_clubs", variable="gdp_pc", version="logs").set_index("region_code")
+    assert (mine.club == direct.club.reindex(mine.index)).all()
+    html, _ = render_page(r)
+    sec = html[html.index('id="convergence"'):]
+    assert "未合并相邻俱乐部" in sec and "adjacent clubs not merged" in sec
+    assert "merged as in Phillips–Sul 2009" not in sec
+    with pytest.raises(ur.DataError, match="club_merge"):
+        Options(club_merge="PS2007")

@@ -50,6 +50,10 @@ class Options:
     hainan_link : the mainland province Hainan is linked to in contiguity weights (an island
         has no neighbour; the link is a stated choice), or ``"none"``.
     bootstrap : bootstrap replications of inequality measures (0: none).
+    club_merge : merging of adjacent convergence clubs after Phillips & Sul (2007)
+        clustering: ``"PS2009"`` (Phillips & Sul 2009, default), ``"vLT2017"`` (von Lyncker &
+        Thoennessen 2017) or ``"none"`` (the clubs as clustered, R's findClubs alone). The
+        clubs before merging are always kept beside the merged ones.
     """
 
     permutations: int = 999
@@ -59,6 +63,7 @@ class Options:
     markov_k: int = 4
     hainan_link: str = "guangdong"
     bootstrap: int = 0
+    club_merge: str = "PS2009"
 
     def __post_init__(self) -> None:
         checks = {
@@ -69,6 +74,7 @@ class Options:
             "markov_k": isinstance(self.markov_k, int) and 2 <= self.markov_k <= 10,
             "hainan_link": isinstance(self.hainan_link, str) and bool(self.hainan_link),
             "bootstrap": isinstance(self.bootstrap, int) and 0 <= self.bootstrap <= 100000,
+            "club_merge": self.club_merge in ("PS2009", "vLT2017", "none"),
         }
         bad = [k for k, ok in checks.items() if not ok]
         if bad:
@@ -85,6 +91,7 @@ _OPTION_RULES = {
     "markov_k": "a whole number from 2 to 10",
     "hainan_link": "a province name or code, or none",
     "bootstrap": "a whole number from 0 to 100,000",
+    "club_merge": "one of PS2009, vLT2017, none",
 }
 
 

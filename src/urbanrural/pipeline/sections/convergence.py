@@ -270,7 +270,8 @@ def run(ctx: RunContext) -> SectionResult:
     rows: dict[str, list] = {k: [] for k in ("sigma", "recent", "beta", "log_t", "claims",
                                               "clubs", "summary")}
     for var, Y, unit, _ in series.values():
-        facts["variables"].append(_convergence(var, Y, unit, panel, alpha, rows))
+        facts["variables"].append(_convergence(var, Y, unit, panel, alpha, rows,
+                                               merge=opts.club_merge))
     sigma_rows, beta_rows, logt_rows, claim_rows = (rows[k] for k in ("sigma", "beta", "log_t",
                                                                      "claims"))
     club_rows, summary_rows = rows["clubs"], rows["summary"]
@@ -369,7 +370,7 @@ def _settings_frame(options: dict) -> pd.DataFrame:
 
 
 def _convergence(var: Variable, Y: pd.DataFrame, unit: str, panel: Panel, alpha: float,
-                 rows: dict[str, list]) -> dict:
+                 rows: dict[str, list], *, merge: str = "PS2009") -> dict:
     """σ, β, log t and clubs of one variable: appends the rows of each table to ``rows`` and
     returns its facts (row positions in each table, the claims)."""
     sigma_rows, recent_rows, beta_rows, logt_rows, claim_rows, club_rows, summary_rows = (
@@ -419,8 +420,9 @@ def _convergence(var: Variable, Y: pd.DataFrame, unit: str, panel: Panel, alpha:
         warnings.filterwarnings("ignore", message=".*the relative transition path")
         lt = {"logs": log_t_test(Y), "logs_alt_unit": log_t_test(Y * var.alt_scale),
               "levels": log_t_test(Y, take_log=False)}
-        clubs = {"logs": convergence_clubs(Y, merge="PS2009"),
-                 "levels": convergence_clubs(Y, take_log=False, merge="PS2009")}
+        how = None if merge == "none" else merge
+        clubs = {"logs": convergence_clubs(Y, merge=how),
+                 "levels": convergence_clubs(Y, take_log=False, merge=how)}
     filtered = {"logs": hp_trend(np.log(Y.to_numpy(float))),
                 "logs_alt_unit": hp_trend(np.log(Y.to_numpy(float) * var.alt_scale)),
                 "levels": hp_trend(Y.to_numpy(float))}

@@ -335,7 +335,7 @@ def _compound_file(stream: bytes, *, loop: bool = False) -> bytes:
 
 
 def test_xls_container_small_streams_and_damaged_chains():
-    from urbanrural.data.readers import _ole_stream
+    from urbanrural.data.excel import _ole_stream
 
     stream = bytes(range(256)) * 1 + b"BIFF" * 10  # 296 bytes: five 64-byte mini sectors
     assert _ole_stream(_compound_file(stream), "t.xls") == stream

@@ -381,3 +381,26 @@ def test_every_number_is_its_cell_in_both_languages(result, pages):
     assert "显著上升" in html and "rising significantly" in html
     for false_claim in ("no official", "does not exist", "不存在", "没有官方"):
         assert false_claim not in html
+
+
+def test_a_county_panel_sends_no_undrawable_values_and_shows_at_most_thirty_bars(tmp_path):
+    # counties have codes but no shapes on the province map: their values must not travel to
+    # the page (6 MB for 2,900 counties once), and the bar chart shows the two ends only
+    codes = [c for c in china().codes("county")][:60]
+    rng = np.random.default_rng(1)
+    rows = [(c, y, ind, v) for c in codes for y in (2020, 2021)
+            for ind, v in (("population_total", 100.0), ("population_urban", rng.uniform(20, 90)))]
+    f = tmp_path / "counties.csv"
+    pd.DataFrame(rows, columns=["region_code", "year", "indicator", "value"]).to_csv(f, index=False)
+    r = run_analysis(AnalysisSpec(data=str(f), sections=("provinces",), national_data=None,
+                                  world_data=None, world_framework=None))
+    html, page = render_page(r)
+    assert len(r.section("provinces").table("prov_urbanisation").frame) == 120
+    urban_map = [m for m in page.maps if m.id.startswith("map-provinces-urbanisation")]
+    assert urban_map == []  # no map at all: nothing of the data is drawable
+    assert "无地图" in html and "No map: the regions of the data" in html
+    bars = next(c for c in page.charts if "urbanisation-latest" in c.id)
+    assert len(bars.zh["data"][0]["x"]) == 30
+    assert "lowest and highest of 60 regions" in html
+    change = html[html.index("prov_urbanisation_change"):]
+    assert "the other 30 regions are in results.xlsx" in change

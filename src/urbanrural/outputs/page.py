@@ -9,6 +9,7 @@ labels pass through :func:`~urbanrural.outputs.html.plotly_text`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -182,8 +183,17 @@ class Page:
         """
         mid = self.slugs(f"map-{hint}")
         years = [str(y) for y in values]
+        # only the regions the map draws travel to the page: a county panel on the province
+        # map would carry thousands of values no shape shows (and megabytes of page)
+        drawn = set(re.findall(r'data-code="([^"]+)"', str(svg)))
         vals = {str(y): {str(c): float(v) for c, v in d.items() if v is not None and
-                         np.isfinite(v)} for y, d in values.items()}
+                         np.isfinite(v) and str(c) in drawn} for y, d in values.items()}
+        if not any(vals.values()):
+            return Markup('<p class="note"><span class="zh">无地图：数据中的地区不在地图的边界中'
+                          '（例如县级数据只有代码，没有边界）。</span><span class="en">No map: the '
+                          'regions of the data are not among the shapes of the map (county data, '
+                          'for instance, have codes but no boundaries here).</span></p>')
+        names = {c: n for c, n in names.items() if str(c) in drawn}
         if categorical is None:
             allv = np.array([v for d in vals.values() for v in d.values()], dtype=float)
             if breaks is None:

@@ -48,10 +48,17 @@ def _names(frame: pd.DataFrame | None = None) -> dict[str, tuple[str, str]]:
     return names
 
 
+MAX_BARS = 40  # more regions than this (counties) are shown as the 15 lowest and 15 highest
+SHOWN_AT_EACH_END = 15
+
+
 def _bar(latest: pd.DataFrame, year: int) -> tuple[dict, dict]:
     """Urbanisation of the latest year, one bar per province, most urbanised on top (the
-    Chinese figure names provinces in Chinese, the English one in English)."""
+    Chinese figure names provinces in Chinese, the English one in English); with more than
+    :data:`MAX_BARS` regions, the lowest and highest :data:`SHOWN_AT_EACH_END`."""
     d = latest.sort_values("urbanisation", kind="stable")
+    if len(d) > MAX_BARS:
+        d = pd.concat([d.head(SHOWN_AT_EACH_END), d.tail(SHOWN_AT_EACH_END)])
     axis = {"automargin": True, "type": "category", "tickfont": {"size": 11}}
     figs = []
     for lang, col in enumerate(("region_zh", "region_en")):
@@ -84,8 +91,10 @@ def view(result: SectionResult, page: Page) -> dict:
                                   digits=1)
         last = int(urb.year.max())
         v["urban_map_years"] = (int(urb.year.min()), last)
-        v["urban_chart"] = page.chart("provinces-urbanisation-latest",
-                                      _bar(urb[urb.year == last], last))
+        latest = urb[urb.year == last]
+        v["urban_chart"] = page.chart("provinces-urbanisation-latest", _bar(latest, last))
+        v["urban_chart_ends"] = SHOWN_AT_EACH_END if len(latest) > MAX_BARS else None
+        v["urban_chart_n"] = len(latest)
     xs = result.table("prov_cross_sections").frame
     for pair, sub in xs.groupby("pair", sort=False):
         years = sorted(int(y) for y in sub.year.unique())

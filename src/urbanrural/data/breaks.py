@@ -164,6 +164,20 @@ def split_series_breaks(panel, *, breaks: Iterable[SeriesBreak] = DOCUMENTED_BRE
     their notes. Returns ``(panel, applied)`` as :func:`split_frame_breaks` does; a panel
     without any broken series comes back unchanged (``applied`` is empty).
 
+    Parameters
+    ----------
+    panel : Panel
+        The panel to split.
+    breaks : iterable of SeriesBreak, default DOCUMENTED_BREAKS
+        The breaks to apply (the 2013 household survey and urban-unit employment breaks).
+
+    Returns
+    -------
+    (Panel, DataFrame)
+        The panel with every broken series split into two ids, and one row per break applied
+        (indicator, break year, the ids before and after, the values and years each side
+        holds, the reason in both languages and its source).
+
     Examples
     --------
     >>> import urbanrural as ur

@@ -51,7 +51,18 @@ class Issue:
 
 
 class DataError(ValueError):
-    """Input that cannot be used as it is. ``issues`` lists every problem found."""
+    """Input that cannot be used as it is. ``issues`` lists every problem found.
+
+    Examples
+    --------
+    >>> e = DataError([Issue("not a number", file="data.csv", row=3, column="value",
+    ...                      value="n/a")])
+    >>> print(e)
+    problem in the input:
+      data.csv, row 3, column 'value': value 'n/a': not a number
+    >>> e.issues[0].row, isinstance(e, ValueError)
+    (3, True)
+    """
 
     def __init__(self, issues: list[Issue] | Issue | str, *, limit: int = 20):
         if isinstance(issues, str):
@@ -72,7 +83,17 @@ class DataError(ValueError):
 
 
 class RegionError(DataError, KeyError):
-    """A region name or code that the registry does not know."""
+    """A region name or code that the registry does not know.
+
+    Examples
+    --------
+    >>> from urbanrural.data import china
+    >>> try:
+    ...     china().resolve("Atlantis")
+    ... except RegionError as e:
+    ...     print(isinstance(e, DataError), isinstance(e, KeyError), e.issues[0].value)
+    True True Atlantis
+    """
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
         return ValueError.__str__(self)

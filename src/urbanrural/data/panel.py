@@ -32,7 +32,17 @@ UNIT_SCALES: dict[str, tuple[float, str]] = {
 
 @dataclass(frozen=True)
 class Indicator:
-    """Metadata of one indicator: what it is, in which unit, and where it comes from."""
+    """Metadata of one indicator: what it is, in which unit, and where it comes from.
+
+    Examples
+    --------
+    >>> ind = Indicator("rural_disposable_income", name_zh="农村居民人均可支配收入",
+    ...                 name_en="Rural per-capita disposable income", unit="元")
+    >>> ind.label("zh"), ind.label("en")
+    ('农村居民人均可支配收入', 'Rural per-capita disposable income')
+    >>> Indicator("gdp").label("en")  # no name: the id
+    'gdp'
+    """
 
     id: str
     name_zh: str = ""
@@ -50,7 +60,22 @@ class Indicator:
 @dataclass
 class PanelArray:
     """Dense cube of a panel: ``values[r, t, k]`` with ``missing[r, t, k]`` True where the
-    panel holds no value (``values`` is NaN there)."""
+    panel holds no value (``values`` is NaN there).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = Panel(pd.DataFrame({"region_code": ["110000", "110000", "120000"],
+    ...                         "year": [2020, 2021, 2020], "indicator": "x",
+    ...                         "value": [1.0, 2.0, 3.0]}))
+    >>> a = p.to_array()
+    >>> a.shape, a.regions, a.years
+    ((2, 2, 1), ['110000', '120000'], [2020, 2021])
+    >>> a.missing[:, :, 0].tolist()  # 120000 has no 2021 value
+    [[False, False], [False, True]]
+    >>> Panel.from_array(a).equals(p)
+    True
+    """
 
     values: np.ndarray
     missing: np.ndarray
@@ -83,6 +108,33 @@ class Panel:
     registry : the region registry the codes belong to (names for display), or None.
     region_names : optional ``{code: (name_zh, name_en)}`` for regions outside the registry.
     name, provenance : a label and free-form provenance (sources, vintages, licence).
+
+    Examples
+    --------
+    China's per-capita disposable income in 2013, the first year of the integrated household
+    survey (NBS, whole yuan; the bundled ``china_national`` dataset):
+
+    >>> import pandas as pd
+    >>> from urbanrural.data import china
+    >>> long = pd.DataFrame({"region_code": "000000", "year": 2013,
+    ...                      "indicator": ["urban_income", "rural_income"],
+    ...                      "value": [26467.0, 9430.0]})
+    >>> p = Panel(long, [Indicator("urban_income", unit="元"), Indicator("rural_income", unit="元")],
+    ...           registry=china())
+    >>> p
+    <Panel  1 regions × 2013–2013 × 2 indicators, 2 values>
+    >>> r = p.derive("income_ratio", "ratio", "urban_income", "rural_income")
+    >>> round(float(r.wide("income_ratio").loc["000000", 2013]), 2)
+    2.81
+
+    A missing value is an absent row, never a NaN:
+
+    >>> from urbanrural.data import DataError
+    >>> try:
+    ...     Panel(long.assign(value=[26467.0, None]))
+    ... except DataError as e:
+    ...     print(e.issues[0].column, "|", e.issues[0].reason)
+    value | value is missing or not a number; leave missing values out of a panel instead
     """
 
     _COLS = ["region_code", "year", "indicator", "value"]

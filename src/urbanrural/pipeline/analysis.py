@@ -40,6 +40,24 @@ def run_analysis(spec: AnalysisSpec, *,
     A section whose data are missing returns a result with ``skipped`` set rather than
     failing the run; bad input (a data error) stops the run with the error.
 
+    Parameters
+    ----------
+    spec : AnalysisSpec
+        What to run: data, frameworks, partition, sections and their settings.
+    progress : callable, optional
+        Called with each section's title as it starts (e.g. ``print``).
+
+    Returns
+    -------
+    AnalysisResult
+        The spec as run (with data fingerprints and the package version) and one
+        :class:`SectionResult` per section, in order.
+
+    Raises
+    ------
+    DataError
+        For bad input, or when two sections' tables share a key.
+
     Examples
     --------
     >>> from urbanrural.pipeline.spec import AnalysisSpec

@@ -274,7 +274,38 @@ BUILTIN_FRAMEWORKS = ("urban_rural_integration", "common_prosperity", "urban_rur
 
 
 def load_framework(name_or_path: str | Path | dict) -> Framework:
-    """A built-in framework by name, a YAML file, or a dict spec."""
+    """A built-in framework by name, a YAML file, or a dict spec.
+
+    The spec is validated when it is loaded (ids, directions, sources or formulas, weights
+    summing to 1); see the module docstring for its form.
+
+    Parameters
+    ----------
+    name_or_path : str, pathlib.Path or dict
+        A name in :data:`BUILTIN_FRAMEWORKS`, the path of a YAML file, or the spec itself.
+
+    Returns
+    -------
+    Framework
+        The parsed tree of dimensions and indicators.
+
+    Raises
+    ------
+    DataError
+        For an unknown name or missing file, invalid YAML, or a spec that does not validate
+        (each problem named by its path in the tree).
+
+    Examples
+    --------
+    >>> fw = load_framework("urban_rural_integration")
+    >>> fw.id, [node.id for node in fw.root.children]
+    ('urban_rural_integration', ['living_standards', 'public_services', 'infrastructure', 'factor_flows'])
+    >>> spec = {"id": "income_gap", "name_zh": "收入差距", "name_en": "Income gap",
+    ...         "nodes": [{"id": "ratio", "name_zh": "城乡收入比", "name_en": "Income ratio",
+    ...                    "direction": "cost", "source": "income_ratio"}]}
+    >>> [leaf.id for leaf in load_framework(spec).indicators()]
+    ['ratio']
+    """
     if isinstance(name_or_path, dict):
         return parse_framework(name_or_path, source="dict")
     s = str(name_or_path)

@@ -128,6 +128,51 @@ def run_index(panel: Panel, framework: str | Framework | dict, *, top_k: int = 3
     ``geometric`` needs it (min-max puts every indicator's minimum at exactly 0, which would
     make the product 0), e.g. ``bounds: [1, 100]`` as COINr. Obstacle degrees always use the
     [0, 1] values, and coupling uses the subsystem scores mapped back to [0, 1].
+
+    Every node's score is the aggregation of its children's, S = Σⱼ wⱼ zⱼ by default (see
+    :func:`~urbanrural.methods.composite.normalize`, the weight methods and
+    :func:`~urbanrural.methods.composite.weighted_sum` for formulas and sources).
+
+    Parameters
+    ----------
+    panel : Panel
+        The data; the framework's indicators are its ``source`` ids or formulas of them.
+    framework : str, Framework or dict
+        A built-in name, a loaded :class:`Framework`, or a spec (see :func:`load_framework`).
+    top_k : int, default 3
+        Number of largest obstacles listed per region-year.
+
+    Returns
+    -------
+    IndexResult
+        ``tables`` (scores, weights, normalized, obstacles, top_obstacles, excluded,
+        unavailable…) and notes.
+
+    Raises
+    ------
+    DataError
+        When no indicator of the framework is available, or none has enough coverage.
+
+    Examples
+    --------
+    Three regions and two indicators: Beijing is best on both (lowest urban–rural ratio,
+    highest rural income), so after min–max normalisation its score is 1 and Hebei's 0:
+
+    >>> import pandas as pd
+    >>> from urbanrural.data import Panel, china
+    >>> spec = {"id": "example", "name_zh": "示例", "name_en": "Example",
+    ...         "nodes": [{"id": "income", "name_zh": "收入", "name_en": "Income",
+    ...                    "indicators": [
+    ...                        {"id": "ratio", "name_zh": "城乡收入比", "name_en": "Income ratio",
+    ...                         "direction": "cost", "source": "income_ratio"},
+    ...                        {"id": "rural", "name_zh": "农村收入", "name_en": "Rural income",
+    ...                         "direction": "benefit", "source": "rural_income"}]}]}
+    >>> data = pd.DataFrame({"region_code": ["110000", "120000", "130000"] * 2, "year": 2020,
+    ...                      "indicator": ["income_ratio"] * 3 + ["rural_income"] * 3,
+    ...                      "value": [2.0, 3.0, 4.0, 3.0, 2.0, 1.0]})
+    >>> r = run_index(Panel(data, registry=china()), spec)
+    >>> r.tables["scores"][["region_en", "total", "rank"]].values.tolist()
+    [['Beijing', 1.0, 1], ['Tianjin', 0.5, 2], ['Hebei', 0.0, 3]]
     """
     fw = framework if isinstance(framework, Framework) else load_framework(framework)
     res = IndexResult(fw)

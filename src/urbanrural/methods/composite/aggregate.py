@@ -22,8 +22,31 @@ def _w(weights, k: int) -> np.ndarray:
 
 
 def weighted_sum(Z, weights) -> np.ndarray:
-    r"""Weighted arithmetic mean S = Σⱼ wⱼ zⱼ of normalised indicators (linear additive
-    model; compensatory). ``weights`` may be (k,) or (..., k) per slice."""
+    r"""Weighted arithmetic mean of normalised indicators (linear additive model).
+
+    .. math:: S_i = \sum_j w_j z_{ij}
+
+    Fully compensatory: a low value of one indicator is made up by a high value of another
+    (OECD/JRC 2008, *Handbook on Constructing Composite Indicators*, "weighting and
+    aggregation").
+
+    Parameters
+    ----------
+    Z : array_like or DataFrame, shape (..., units, indicators)
+        Normalised indicator values.
+    weights : array_like, shape (indicators,) or (..., indicators)
+        Non-negative weights summing to 1; one vector, or one per slice.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (..., units): the score of each unit.
+
+    Examples
+    --------
+    >>> weighted_sum([[0.0, 1.0], [1.0, 0.5]], [0.25, 0.75]).tolist()
+    [0.75, 0.625]
+    """
     A, _ = check_matrix(Z)
     w = _w(weights, A.shape[-1])
     return np.einsum("...ij,...j->...i", A, w)
@@ -37,6 +60,33 @@ def weighted_geometric(Z, weights, *, zeros: str = "error", names=None) -> np.nd
     indicators; ``zeros="allow"`` returns 0 for those units. Prefer normalising to a
     positive range, e.g. ``normalize(..., bounds=(1, 100))``. ``names`` label the indicators
     in errors.
+
+    .. math:: G_i = \prod_j z_{ij}^{w_j} = \exp\Big(\sum_j w_j \ln z_{ij}\Big)
+
+    (OECD/JRC 2008, *Handbook on Constructing Composite Indicators*: geometric aggregation).
+
+    Parameters
+    ----------
+    Z : array_like or DataFrame, shape (..., units, indicators)
+        Non-negative normalised indicator values.
+    weights : array_like, shape (indicators,) or (..., indicators)
+        Non-negative weights summing to 1.
+    zeros : {"error", "allow"}, default "error"
+        What an exact zero does: stop with the indicators concerned, or give the unit 0.
+    names : sequence of str, optional
+        Indicator names used in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (..., units): the score of each unit.
+
+    Examples
+    --------
+    Equal weights give the plain geometric mean, √(1·4) = 2 and √(9·1) = 3:
+
+    >>> weighted_geometric([[1.0, 4.0], [9.0, 1.0]], [0.5, 0.5]).round(4).tolist()
+    [2.0, 3.0]
     """
     A, names = check_matrix(Z, names)
     w = _w(weights, A.shape[-1])
@@ -79,6 +129,36 @@ def topsis(X, weights, *, directions=None, normalization: str = "vector",
 
     Adding or removing units (or years, with ``global``) can reverse ranks (a property of the
     method).
+
+    Parameters
+    ----------
+    X : array_like or DataFrame, shape (..., units, indicators)
+        Raw indicator values.
+    weights : array_like, shape (indicators,) or (..., indicators)
+        Non-negative weights summing to 1.
+    directions : sequence of {+1, -1, "benefit", "cost", ...}, optional
+        Direction of each indicator (default: all benefit).
+    normalization : {"vector", "minmax"}, default "vector"
+        Step 1 above.
+    ideal : {"per_slice", "global"}, default "per_slice"
+        Where the normalisation and the ideals come from, see above.
+    names : sequence of str, optional
+        Indicator names used in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (..., units): closeness Cᵢ in [0, 1] (0.5 when a unit's two distances are both
+        zero).
+
+    Examples
+    --------
+    The best unit on both indicators is the ideal (C = 1), the worst the anti-ideal (C = 0),
+    and a unit halfway on the weighted distances lies at 0.5:
+
+    >>> topsis([[1.0, 1.0], [0.0, 0.0], [1.0, 0.0]], [0.5, 0.5],
+    ...        normalization="minmax").round(4).tolist()
+    [1.0, 0.0, 0.5]
     """
     if ideal not in ("per_slice", "global"):
         raise ValueError("ideal must be 'per_slice' or 'global'")
@@ -131,6 +211,37 @@ def grey_relational(X, *, weights=None, rho: float = 0.5, directions=None,
 
     Δmin and Δmax are taken over all units and indicators of the slice; ρ ∈ (0, 1] is the
     resolution coefficient (0.5 by convention). Equal weights when none are given.
+
+    Parameters
+    ----------
+    X : array_like or DataFrame, shape (..., units, indicators)
+        Indicator values (raw, or already normalised with ``normalization=None``).
+    weights : array_like, optional
+        Non-negative weights summing to 1 (default equal).
+    rho : float, default 0.5
+        Resolution coefficient ρ ∈ (0, 1].
+    directions : sequence of {+1, -1, "benefit", "cost", ...}, optional
+        Direction of each indicator for the normalisation (default: all benefit).
+    normalization : str or None, default "minmax"
+        A method of :func:`normalize`, or None to use ``X`` as given.
+    reference : array_like, optional
+        The reference sequence x₀ (default: the best value of each indicator over the units).
+    names : sequence of str, optional
+        Indicator names used in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (..., units): the grade γᵢ of each unit, in (0, 1].
+
+    Examples
+    --------
+    Here Δ is 0 or 1, so ξ = (0 + 0.5)/(Δ + 0.5) is 1 or 1/3; the third unit averages the
+    two:
+
+    >>> grey_relational([[1.0, 1.0], [0.0, 0.0], [1.0, 0.0]],
+    ...                 normalization=None).round(4).tolist()
+    [1.0, 0.3333, 0.6667]
     """
     if not 0 < rho <= 1:
         raise ValueError("rho must be in (0, 1]")

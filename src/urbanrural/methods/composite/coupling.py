@@ -32,7 +32,14 @@ DEFAULT_GRADES = [
 class CouplingResult:
     """C (coupling), T (comprehensive development), D = √(C·T) (coordination), the grade of D
     (index into ``grades``) with Chinese and English labels, and the lagging subsystem
-    (the one with the smallest U) of each unit."""
+    (the one with the smallest U) of each unit.
+
+    Examples
+    --------
+    >>> r = coupling_coordination([[0.8, 0.2]], systems=["urban", "rural"])
+    >>> r.to_frame()[["D", "grade", "lagging"]].round(4).to_dict("records")
+    [{'D': 0.6325, 'grade': 7, 'lagging': 'rural'}]
+    """
 
     C: np.ndarray
     T: np.ndarray
@@ -78,6 +85,42 @@ def coupling_coordination(U, *, alpha=None, form: str = "standard", grades=None,
 
     Reference: 王淑佳, 孔伟, 任亮, 戴彦德, 仝少杰 (2021). 国内耦合协调度模型的误区及修正.
     自然资源学报 36(3): 793–810.
+
+    Parameters
+    ----------
+    U : array_like or DataFrame, shape (units, n)
+        Subsystem indices in [0, 1], n ≥ 2 (a DataFrame's columns name the subsystems).
+    alpha : sequence of float, optional
+        Contribution of each subsystem to T, non-negative and summing to 1 (default equal).
+    form : {"standard", "wang"}, default "standard"
+        The standard C or the corrected C of Wang Shujia et al. (2021).
+    grades : list of (upper bound, label_zh, label_en), optional
+        The grading of D (default :data:`DEFAULT_GRADES`, ten grades of width 0.1).
+    systems : sequence of str, optional
+        Names of the subsystems (default the DataFrame's columns, or U1, U2…).
+    k : float, optional
+        Exponent replacing 1/n in the standard form (to reproduce papers that use k = 2).
+
+    Returns
+    -------
+    CouplingResult
+        C, T, D, the grade of D and the lagging subsystem per unit.
+
+    Raises
+    ------
+    DataError
+        For missing values, values outside [0, 1], fewer than two subsystems or bad ``alpha``.
+
+    Examples
+    --------
+    For n = 2, C = 2√(U₁U₂)/(U₁ + U₂): equal subsystems couple perfectly (C = 1), and
+    (0.8, 0.2) gives C = 2·0.4/1 = 0.8; with T = 0.5, D = √(C·T):
+
+    >>> r = coupling_coordination([[0.5, 0.5], [0.8, 0.2]])
+    >>> r.C.round(4).tolist(), r.D.round(4).tolist()
+    ([1.0, 0.8], [0.7071, 0.6325])
+    >>> r.grade_en.tolist()
+    ['intermediate coordination', 'primary coordination']
     """
     A = np.asarray(U, dtype=float)
     if isinstance(U, pd.DataFrame) and systems is None:

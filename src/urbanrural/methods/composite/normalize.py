@@ -70,11 +70,18 @@ def normalize(X, *, directions=None, method: str = "minmax", cost: str = "revers
               shift: float = 0.0, names=None):
     r"""Normalise indicators so that higher is better and values are comparable.
 
+    Each slice of a (years, units, indicators) array is normalised on its own (per year);
+    reshape to one slice of region-years for pooled bounds.
+
     Parameters
     ----------
-    X : (..., units, indicators) array or DataFrame (a DataFrame is returned as one).
-    directions : +1 benefit / −1 cost per indicator (default all benefit).
-    method : a name in :data:`NORMALISATIONS`:
+    X : array_like or DataFrame, shape (..., units, indicators)
+        Indicator values (a DataFrame is returned as one).
+    directions : sequence of {+1, -1, "benefit", "cost", "正向", "负向", ...}, optional
+        Direction of each indicator (default all benefit).
+    method : str, default "minmax"
+        A name in :data:`NORMALISATIONS`:
+
         ``minmax``  (x − min)/(max − min); cost: (max − x)/(max − min) [default]
         ``zscore``  (x − mean)/sd (population sd); cost: negated
         ``rank``    (rank − 1)/(n − 1) with ties averaged; cost: reversed
@@ -83,12 +90,27 @@ def normalize(X, *, directions=None, method: str = "minmax", cost: str = "revers
         ``target``  min(x / target, 1); cost: min(target / x, 1) (distance to a target)
         ``goalposts`` (x − L)/(U − L) clipped to [0, 1] with fixed ``goalposts=(L, U)`` per
         indicator, so that scores are comparable across years (UNDP HDI style)
-    cost : ``reverse`` (default, (max − x)/(max − min) for min-max) or ``reciprocal`` (1/x,
-        then the method applied as for a benefit; pyDecision's convention). The two give
-        different weights and ranks; the choice is the user's.
-    bounds : optional (lo, hi) to rescale [0, 1] results linearly, e.g. (1, 100) as in COINr,
-        which avoids exact zeros for geometric means and logarithms.
-    shift : optional constant added after normalisation (e.g. 0.0001); explicit, never silent.
+    cost : {"reverse", "reciprocal"}, default "reverse"
+        ``reverse``: (max − x)/(max − min) for min-max; ``reciprocal``: 1/x, then the method
+        applied as for a benefit (pyDecision's convention). The two give different weights
+        and ranks; the choice is the user's.
+    goalposts : (lower, upper) or array_like of shape (2, indicators), optional
+        Fixed bounds for ``method="goalposts"``.
+    target : float or array_like, optional
+        Target value(s) for ``method="target"``.
+    bounds : (float, float), optional
+        (lo, hi) to rescale [0, 1] results linearly, e.g. (1, 100) as in COINr, which avoids
+        exact zeros for geometric means and logarithms.
+    shift : float, default 0.0
+        Constant added after normalisation (e.g. 0.0001); explicit, never silent.
+    names : sequence of str, optional
+        Indicator names used in error messages (default the DataFrame's columns).
+
+    Returns
+    -------
+    numpy.ndarray or DataFrame
+        The normalised values, same shape as ``X`` (a DataFrame with ``X``'s index and
+        columns when ``X`` is one).
 
     Raises
     ------
@@ -98,12 +120,16 @@ def normalize(X, *, directions=None, method: str = "minmax", cost: str = "revers
 
     Examples
     --------
+    Min–max of a 3 × 2 matrix, the second indicator a cost (lower is better):
+
     >>> normalize([[1.0, 10.0], [3.0, 30.0], [2.0, 20.0]], directions=[1, -1])
     array([[0. , 1. ],
            [1. , 0. ],
            [0.5, 0.5]])
     >>> normalise([[1.0], [3.0]], method="zscore").ravel().tolist()
     [-1.0, 1.0]
+    >>> normalize([[0.0], [5.0], [10.0]], bounds=(1, 100)).ravel().tolist()
+    [1.0, 50.5, 100.0]
     """
     frame = X if isinstance(X, pd.DataFrame) else None
     A, names = check_matrix(X, names)

@@ -18,7 +18,25 @@ def obstacle_degree(normalized, weights) -> np.ndarray:
     with x′ the direction-aligned normalised value in [0, 1] (1 = best) and wⱼ the **global**
     weight of the indicator (indicator weight × the weights of every level above it). A unit
     at the best value of every indicator has no obstacle: its row is all zero (reported, not
-    divided by zero).
+    divided by zero). The measure is common in Chinese index studies (障碍度模型).
+
+    Parameters
+    ----------
+    normalized : array_like, shape (..., units, indicators)
+        Direction-aligned normalised values in [0, 1] (1 = best).
+    weights : array_like, shape (indicators,)
+        Global weight of each indicator.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``normalized``: obstacle degrees in percent, each row summing to 100
+        (or all zero).
+
+    Examples
+    --------
+    >>> obstacle_degree([[1.0, 0.5], [0.0, 0.0], [1.0, 1.0]], [0.5, 0.5]).tolist()
+    [[0.0, 100.0], [50.0, 50.0], [0.0, 0.0]]
     """
     X = np.asarray(normalized, dtype=float)
     w = np.asarray(weights, dtype=float)

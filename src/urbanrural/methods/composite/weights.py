@@ -34,7 +34,24 @@ def _finish(raw: np.ndarray, names, what: str) -> np.ndarray:
 
 
 def equal_weights(k: int | np.ndarray) -> np.ndarray:
-    """1/k for each of k indicators."""
+    """Equal weights, 1/k for each of k indicators.
+
+    Parameters
+    ----------
+    k : int or array_like
+        The number of indicators, or a (..., units, indicators) matrix whose last axis
+        gives it.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (k,), every entry 1/k.
+
+    Examples
+    --------
+    >>> equal_weights(4).tolist()
+    [0.25, 0.25, 0.25, 0.25]
+    """
     k = k if isinstance(k, int) else np.asarray(k).shape[-1]
     return np.full(k, 1.0 / k)
 
@@ -67,6 +84,44 @@ def entropy_weights(X, *, directions=None, normalization: str = "minmax", shift:
     zeros; it changes the weights — report it).
 
     Entropy rewards dispersion, not importance: report these weights beside alternatives.
+
+    Parameters
+    ----------
+    X : array_like or DataFrame, shape (..., units, indicators)
+        Raw indicator values; a leading (year) axis gives one weight vector per slice.
+    directions : sequence of {+1, -1, "benefit", "cost", ...}, optional
+        Direction of each indicator for the min-max step (default: all benefit).
+    normalization : {"minmax", "none"}, default "minmax"
+        Normalise first, or take the (non-negative) values as they are.
+    shift : float, default 0.0
+        Constant added to the normalised values before the proportions are taken.
+    names : sequence of str, optional
+        Indicator names used in error messages (default: the DataFrame's columns, or x1, x2…).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (..., indicators), each vector summing to 1.
+
+    Raises
+    ------
+    DataError
+        For negative or missing values, fewer than two units, an all-zero column, or when no
+        indicator varies.
+
+    Examples
+    --------
+    An indicator that is the same in every unit carries no information (eⱼ = 1), so all the
+    weight goes to the other one:
+
+    >>> w = entropy_weights([[1, 1], [1, 2], [1, 3]], normalization="none")
+    >>> [round(float(v), 4) for v in w]
+    [0.0, 1.0]
+
+    Min–max normalised, two indicators spread alike get equal weights:
+
+    >>> entropy_weights([[1, 10], [2, 30], [3, 20]]).round(4).tolist()
+    [0.5, 0.5]
     """
     Z, names = _prepared(X, directions, normalization, names)
     if (Z < 0).any():
@@ -100,6 +155,38 @@ def critic_weights(X, *, directions=None, normalization: str = "minmax", names=N
     with σⱼ the (sample) standard deviation of the min-max normalised indicator and r the
     Pearson correlation matrix. A constant indicator has no correlation: it is an error, not
     a silent 0 (pyDecision hides the NaN with ``nan_to_num``).
+
+    Parameters
+    ----------
+    X : array_like or DataFrame, shape (..., units, indicators)
+        Raw indicator values; a leading (year) axis gives one weight vector per slice.
+    directions : sequence of {+1, -1, "benefit", "cost", ...}, optional
+        Direction of each indicator for the min-max step (default: all benefit).
+    normalization : {"minmax", "none"}, default "minmax"
+        Normalise first, or use the values as they are.
+    names : sequence of str, optional
+        Indicator names used in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (..., indicators), each vector summing to 1.
+
+    Raises
+    ------
+    DataError
+        For a constant indicator, or when all indicators are perfectly correlated.
+
+    Examples
+    --------
+    Two uncorrelated indicators (r = 0, so Σ(1 − r) = 1 for both) are weighted by their
+    standard deviations, 0.5 and √(1/3) after min–max normalisation:
+
+    >>> w = critic_weights([[0, 0], [1, 1], [2, 0]])
+    >>> w.round(4).tolist()
+    [0.4641, 0.5359]
+    >>> round(float(w[0]), 4) == round(0.5 / (0.5 + (1 / 3) ** 0.5), 4)
+    True
     """
     Z, names = _prepared(X, directions, normalization, names)
     sd = Z.std(axis=-2, ddof=1)
@@ -119,8 +206,37 @@ def critic_weights(X, *, directions=None, normalization: str = "minmax", names=N
 
 
 def cv_weights(X, *, names=None) -> np.ndarray:
-    r"""Coefficient-of-variation weights: wⱼ ∝ σⱼ/μⱼ of the raw, positive indicator values
-    (population standard deviation)."""
+    r"""Coefficient-of-variation weights: wⱼ ∝ σⱼ/μⱼ of the raw, positive indicator values.
+
+    .. math:: w_j = \frac{\sigma_j / \mu_j}{\sum_k \sigma_k / \mu_k}
+
+    with σⱼ the population standard deviation. The weights do not depend on the units of
+    measurement (σ/μ is scale-free), which is why the method takes raw values.
+
+    Parameters
+    ----------
+    X : array_like or DataFrame, shape (..., units, indicators)
+        Raw indicator values, all non-negative with a positive mean.
+    names : sequence of str, optional
+        Indicator names used in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (..., indicators), each vector summing to 1.
+
+    Raises
+    ------
+    DataError
+        For negative values, a non-positive mean, or when no indicator varies.
+
+    Examples
+    --------
+    CV of the columns: 1/2 and 0.25/10.25, so the first gets 0.5/(0.5 + 0.0244):
+
+    >>> cv_weights([[1.0, 10.0], [3.0, 10.5]]).round(4).tolist()
+    [0.9535, 0.0465]
+    """
     A, names = check_matrix(X, names)
     mu = A.mean(axis=-2)
     if (mu <= 0).any() or (A < 0).any():
@@ -130,7 +246,33 @@ def cv_weights(X, *, names=None) -> np.ndarray:
 
 def std_weights(X, *, directions=None, normalization: str = "minmax", names=None) -> np.ndarray:
     r"""Standard-deviation weights: wⱼ ∝ σⱼ (population sd) of the normalised (or raw)
-    indicator."""
+    indicator.
+
+    .. math:: w_j = \sigma_j / \sum_k \sigma_k
+
+    Parameters
+    ----------
+    X : array_like or DataFrame, shape (..., units, indicators)
+        Indicator values; a leading (year) axis gives one weight vector per slice.
+    directions : sequence of {+1, -1, "benefit", "cost", ...}, optional
+        Direction of each indicator for the min-max step (default: all benefit).
+    normalization : {"minmax", "none"}, default "minmax"
+        Normalise first, or use the values as they are.
+    names : sequence of str, optional
+        Indicator names used in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (..., indicators), each vector summing to 1.
+
+    Examples
+    --------
+    Standard deviations 0.5 and 0.25:
+
+    >>> std_weights([[0.0, 0.0], [1.0, 0.5]], normalization="none").round(4).tolist()
+    [0.6667, 0.3333]
+    """
     Z, names = _prepared(X, directions, normalization, names)
     return _finish(Z.std(axis=-2), names, "standard-deviation")
 
@@ -143,6 +285,32 @@ def pca_weights(X, *, directions=None, variance: float = 0.85, names=None) -> np
     the leading components explaining at least ``variance`` of the total are kept. The
     coefficient of indicator j in component m is aⱼₘ = uⱼₘ (the eigenvector entry), and
     wⱼ ∝ |Σₘ λₘ aⱼₘ| / Σₘ λₘ over the kept components, normalised to sum to 1.
+
+    Parameters
+    ----------
+    X : array_like or DataFrame, shape (units, indicators)
+        One matrix of raw indicator values (a panel is reshaped to region-years first).
+    directions : sequence of {+1, -1, "benefit", "cost", ...}, optional
+        Direction of each indicator (cost indicators are negated after z-scoring; default:
+        all benefit).
+    variance : float, default 0.85
+        Share of the total variance the kept components must explain.
+    names : sequence of str, optional
+        Indicator names used in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (indicators,), summing to 1.
+
+    Examples
+    --------
+    With two indicators the first component of the correlation matrix is (1, 1)/√2 whatever
+    their correlation r; here r = 0.85 and that component alone explains (1 + r)/2 ≥ 85 %
+    of the variance, so both indicators weigh the same:
+
+    >>> pca_weights([[1, 2], [2, 1], [3, 4], [4, 5]]).round(4).tolist()
+    [0.5, 0.5]
     """
     A, names = check_matrix(X, names)
     if A.ndim != 2:
@@ -163,7 +331,14 @@ def pca_weights(X, *, directions=None, variance: float = 0.85, names=None) -> np
 @dataclass(frozen=True)
 class AHPResult:
     """AHP weights with the consistency check: λ_max, CI = (λ_max − n)/(n − 1), RI (Saaty) and
-    CR = CI/RI; ``consistent`` is CR < 0.1."""
+    CR = CI/RI; ``consistent`` is CR < 0.1.
+
+    Examples
+    --------
+    >>> r = ahp_weights([[1, 3], [1 / 3, 1]])
+    >>> r.weights.round(4).tolist(), r.consistent
+    ([0.75, 0.25], True)
+    """
 
     weights: np.ndarray
     lambda_max: float
@@ -177,12 +352,44 @@ class AHPResult:
 
 
 def ahp_weights(pairwise, *, accept_inconsistent: bool = False) -> AHPResult:
-    """AHP weights by the principal eigenvector of a reciprocal pairwise-comparison matrix
+    r"""AHP weights by the principal eigenvector of a reciprocal pairwise-comparison matrix
     (Saaty 1977, 1980). The geometric-mean and sum-product shortcuts (SPSSAU's default) give
     different weights; this is the eigenvector method.
 
-    Raises DataError for a matrix that is not positive and reciprocal, and for CR ≥ 0.1
-    unless ``accept_inconsistent=True``.
+    .. math::
+        A w = \lambda_{\max} w, \quad CI = \frac{\lambda_{\max} - n}{n - 1}, \quad
+        CR = \frac{CI}{RI_n}
+
+    with RIₙ Saaty's random index (:data:`SAATY_RI`).
+
+    Parameters
+    ----------
+    pairwise : array_like, shape (n, n)
+        Reciprocal pairwise-comparison matrix: aᵢⱼ > 0 says how much more important i is
+        than j (Saaty's 1–9 scale), aⱼᵢ = 1/aᵢⱼ, ones on the diagonal; n ≤ 15.
+    accept_inconsistent : bool, default False
+        Return the result even when CR ≥ 0.1 (the result still records CR).
+
+    Returns
+    -------
+    AHPResult
+        Weights (summing to 1), λ_max, CI, RI and CR.
+
+    Raises
+    ------
+    DataError
+        For a matrix that is not square, positive and reciprocal, for n > 15, and for
+        CR ≥ 0.1 unless ``accept_inconsistent=True``.
+
+    Examples
+    --------
+    A perfectly consistent matrix (a₁₃ = a₁₂ a₂₃) has λ_max = n and the weights 4:2:1:
+
+    >>> r = ahp_weights([[1, 2, 4], [1 / 2, 1, 2], [1 / 4, 1 / 2, 1]])
+    >>> r.weights.round(4).tolist()
+    [0.5714, 0.2857, 0.1429]
+    >>> round(r.lambda_max, 4), r.consistent
+    (3.0, True)
     """
     A = np.asarray(pairwise, dtype=float)
     n = A.shape[0]
@@ -219,6 +426,32 @@ def combine_weights(*weights: np.ndarray, method: str = "multiplicative",
     * ``game``: game-theoretic combination (博弈论组合赋权): α solves
       Σₖ αₖ wᵢ·wₖ = wᵢ·wᵢ for all i (minimising the deviation of the combination from every
       vector), then α* = |α|/Σ|α| and w = Σ α*ᵢ wᵢ.
+
+    Parameters
+    ----------
+    *weights : array_like
+        Two or more weight vectors of the same length (e.g. subjective AHP weights and
+        objective entropy weights).
+    method : {"multiplicative", "linear", "game"}, default "multiplicative"
+        How to combine them.
+    alpha : sequence of float, optional
+        Coefficients of the ``linear`` combination, one per vector, summing to 1 (default
+        equal).
+
+    Returns
+    -------
+    numpy.ndarray
+        The combined weights, summing to 1.
+
+    Examples
+    --------
+    >>> a, b = [0.5, 0.5], [0.8, 0.2]
+    >>> combine_weights(a, b).round(4).tolist()  # (0.4, 0.1) rescaled
+    [0.8, 0.2]
+    >>> combine_weights(a, b, method="linear").round(4).tolist()
+    [0.65, 0.35]
+    >>> combine_weights(a, b, method="linear", alpha=[0.25, 0.75]).round(4).tolist()
+    [0.725, 0.275]
     """
     W = np.vstack([np.asarray(w, float) for w in weights])
     if W.shape[0] < 2:

@@ -32,7 +32,14 @@ def bandwidth(x: np.ndarray, *, rule: str | float = "silverman") -> float:
 @dataclass(frozen=True)
 class KDEResult:
     """``density``: tidy (year, x, density); ``summary``: per year n, mean, sd, bandwidth,
-    the main peak's location and height, the number of peaks, skewness."""
+    the main peak's location and height, the number of peaks, skewness.
+
+    Examples
+    --------
+    >>> r = kernel_density([0.0, 1.0, 2.0, 3.0, 4.0], grid_size=41)
+    >>> r.to_frame().shape, r.summary.n_peaks.tolist()
+    ((41, 3), [1])
+    """
 
     density: pd.DataFrame
     summary: pd.DataFrame
@@ -56,10 +63,52 @@ def _density(x: np.ndarray, grid: np.ndarray, h: float, bounds) -> np.ndarray:
 def kernel_density(values, *, bandwidth_rule: str | float = "silverman",
                    bounds: tuple[float, float] | None = None, grid_size: int = 200,
                    grid: np.ndarray | None = None) -> KDEResult:
-    """Kernel density of a regions × years table (DataFrame, one column per year) or of one
+    r"""Kernel density of a regions × years table (DataFrame, one column per year) or of one
     array. ``bounds=(0, 1)`` reflects the data at the bounds (Silverman 1986, §2.10) so that
     an index bounded in [0, 1] does not lose density outside them. One grid for all years so
-    that curves compare (3-D and ridge plots)."""
+    that curves compare (3-D and ridge plots).
+
+    .. math::
+        \hat f(x) = \frac{1}{n h}\sum_i \phi\left(\frac{x - x_i}{h}\right)
+        \;\left[+\,\phi\left(\frac{x - (2a - x_i)}{h}\right)
+        + \phi\left(\frac{x - (2b - x_i)}{h}\right)\right]
+
+    with φ the standard normal density, h the bandwidth (Silverman's rule
+    0.9·min(σ, IQR/1.34)·n^(−1/5) by default) and the bracketed reflections only with
+    ``bounds=(a, b)``.
+
+    Parameters
+    ----------
+    values : DataFrame or array_like
+        Regions × years (one density per column; missing values left out) or one array.
+    bandwidth_rule : {"silverman", "scott"} or float, default "silverman"
+        R's ``bw.nrd0`` or ``bw.nrd``, or a bandwidth.
+    bounds : (float, float), optional
+        Support of the values, for the reflection; values outside are an error.
+    grid_size : int, default 200
+        Number of grid points (from the bounds, or the data range ± 10 %).
+    grid : array_like, optional
+        The grid itself, instead of ``grid_size``.
+
+    Returns
+    -------
+    KDEResult
+        The tidy density table and the per-year summary (columns with fewer than three
+        values are left out).
+
+    Examples
+    --------
+    With the reflection at the bounds, every year's density integrates to 1 on [0, 1]:
+
+    >>> import pandas as pd
+    >>> from scipy.integrate import trapezoid
+    >>> v = pd.DataFrame({2000: [0.1, 0.2, 0.3, 0.9], 2010: [0.5, 0.6, 0.7, 0.8]})
+    >>> r = kernel_density(v, bounds=(0, 1), grid_size=101)
+    >>> [round(float(trapezoid(g.density, g.x)), 4) for _, g in r.density.groupby("year")]
+    [1.0, 1.0]
+    >>> r.summary.peak_x.round(2).tolist()  # the mode moves up
+    [0.17, 0.65]
+    """
     if isinstance(values, pd.DataFrame):
         cols = {c: values[c].dropna().to_numpy(float) for c in values.columns}
     else:

@@ -142,6 +142,21 @@ def markov_classes(Y, *, k: int = 5, pooled: bool = True, relative: bool = True,
     two quantiles equal, the class between them is empty and kept visible: class j always means
     the j-th quantile group. mapclassify instead merges such classes and renumbers the rest;
     the two agree whenever the cut points are distinct.
+
+    Returns
+    -------
+    MarkovClasses
+        k, the cut points, and how they were obtained.
+
+    Examples
+    --------
+    Two classes split at the pooled median, 2 (a value equal to a cut point is in the lower
+    class):
+
+    >>> y = [[1.0, 1.0, 3.0], [3.0, 3.0, 1.0]]
+    >>> c = markov_classes(y, k=2, relative=False)
+    >>> c.cutoffs.tolist(), c.assign(y).tolist()
+    ([2.0], [[0, 0, 1], [1, 1, 0]])
     """
     if cutoffs is not None:
         c = np.asarray(cutoffs, dtype=float).ravel()
@@ -308,7 +323,13 @@ def _counts(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
 
 def markov(Y, *, k: int | None = None, fixed: bool | None = None, relative: bool | None = None,
            step: int = 1, classes: MarkovClasses | None = None) -> MarkovResult:
-    """Classical Markov chain of regions × years values.
+    r"""Classical Markov chain of regions × years values (Quah 1993; as PySAL giddy's
+    ``Markov``).
+
+    .. math:: p_{ij} = \frac{n_{ij}}{\sum_k n_{ik}}
+
+    with nᵢⱼ the number of region-years in class i at t and class j at t + ``step``. The
+    steady state π solves πP = π, Σπ = 1; the sojourn time of class i is 1/(1 − pᵢᵢ).
 
     Parameters
     ----------
@@ -320,6 +341,27 @@ def markov(Y, *, k: int | None = None, fixed: bool | None = None, relative: bool
     step : transitions are counted from year t to t + ``step``.
     classes : a :class:`MarkovClasses` from :func:`markov_classes`, to share one definition
         with :func:`spatial_markov`; then leave ``k``, ``fixed`` and ``relative`` unset.
+
+    Returns
+    -------
+    MarkovResult
+        Counts, P, steady state, mean first passage and sojourn times, class ids and the
+        class definition.
+
+    Examples
+    --------
+    Classes "≤ 2" and "> 2". Region a stays low twice then rises, b stays high, c rises,
+    stays and falls: counts low→(low, high) = (2, 2) and high→(low, high) = (1, 4). The
+    steady state solves 0.5 π_low = 0.2 π_high, i.e. (2/7, 5/7):
+
+    >>> y = [[1, 1, 1, 3], [3, 3, 3, 3], [1, 3, 3, 1]]
+    >>> m = markov(y, classes=markov_classes(y, cutoffs=[2], relative=False))
+    >>> m.transitions.tolist()
+    [[2.0, 2.0], [1.0, 4.0]]
+    >>> m.P.tolist()
+    [[0.5, 0.5], [0.2, 0.8]]
+    >>> m.steady_state.round(4).tolist(), m.sojourn.round(4).tolist()
+    ([0.2857, 0.7143], [2.0, 5.0])
     """
     A, _, _ = _matrix(Y)
     c = _resolve(A, classes, k, fixed, relative)
@@ -367,7 +409,7 @@ def spatial_markov(Y, W, *, k: int | None = None, m: int | None = None, fixed: b
                    relative: bool | None = None, transform: str = "r",
                    classes: MarkovClasses | None = None,
                    lag_classes: MarkovClasses | None = None) -> SpatialMarkovResult:
-    """Spatial Markov chain (Rey 2001): transitions conditioned on the class of each region's
+    r"""Spatial Markov chain (Rey 2001): transitions conditioned on the class of each region's
     spatial lag in the starting year.
 
     The value classes come from ``classes`` (a :class:`MarkovClasses`, the same object given
@@ -378,6 +420,53 @@ def spatial_markov(Y, W, *, k: int | None = None, m: int | None = None, fixed: b
     classes) quantiles of the lag, pooled or per year as the value classes. Same classes and
     counts as ``giddy.markov.Spatial_Markov`` with the same ``fixed`` choice (giddy's
     ``cutoffs=`` and ``lag_cutoffs=`` correspond to given cut points).
+
+    .. math:: p_{ij}(l) = \frac{n_{ij}(l)}{\sum_k n_{ik}(l)}
+
+    with nᵢⱼ(l) the transitions i → j of regions whose spatial lag (Σⱼ wᵢⱼ yⱼ, row-standardised
+    W by default) is in class l in the starting year.
+
+    Parameters
+    ----------
+    Y : DataFrame or array_like
+        Regions × years values, complete.
+    W : SpatialWeights, array_like, scipy.sparse matrix or libpysal W
+        Spatial weights between the regions, in the order of ``Y``'s rows.
+    k : int, optional
+        Number of value classes (default 5), when ``classes`` is not given.
+    m : int, optional
+        Number of lag classes (default as many as value classes), when ``lag_classes`` is
+        not given.
+    fixed : bool, optional
+        Quantiles pooled over all years (default True) or recomputed every year.
+    relative : bool, optional
+        Classify value / yearly mean (default True) or the raw values.
+    transform : {"r", "b"}, default "r"
+        Row-standardise the weights, or use them as given.
+    classes : MarkovClasses, optional
+        The value classes (shared with :func:`markov`).
+    lag_classes : MarkovClasses, optional
+        The classes of the spatial lag.
+
+    Returns
+    -------
+    SpatialMarkovResult
+        Counts and probabilities per lag class, the global chain, steady states, the
+        homogeneity tests and both class definitions.
+
+    Examples
+    --------
+    Three regions in a row (a – b – c). Summed over the lag classes, the counts are the
+    classical chain's:
+
+    >>> y = [[1, 1, 1, 3], [3, 3, 3, 3], [1, 3, 3, 1]]
+    >>> w = [[0, 1, 0], [1, 0, 1], [0, 1, 0]]
+    >>> c = markov_classes(y, cutoffs=[2], relative=False)
+    >>> s = spatial_markov(y, w, classes=c, lag_classes=c)
+    >>> s.T.shape
+    (2, 2, 2)
+    >>> bool((s.transitions == markov(y, classes=c).transitions).all())
+    True
     """
     A, _, _ = _matrix(Y)
     c = _resolve(A, classes, k, fixed, relative)

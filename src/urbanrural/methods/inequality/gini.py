@@ -30,15 +30,40 @@ def gini(x, *, weights=None, corr: bool = False) -> float:
 
     Parameters
     ----------
-    x : values (non-negative), array-like, or a dask array / dask DataFrame column.
-    weights : optional non-negative weights of the same length (e.g. population).
-    corr : apply the small-sample correction n/(n − 1) (unweighted only; default False, as in
-        PySAL and ``ineq::Gini(corr = FALSE)``).
+    x : array_like, dask array or dask DataFrame column
+        Non-negative values, one per unit.
+    weights : array_like, optional
+        Non-negative weights of the same length (e.g. population); default unweighted.
+    corr : bool, default False
+        Apply the small-sample correction n/(n − 1) (unweighted only; False as in PySAL and
+        ``ineq::Gini(corr = FALSE)``).
+
+    Returns
+    -------
+    float
+        G in [0, 1] (below 1 without the correction).
 
     Raises
     ------
     DataError
         for missing, infinite or negative values, bad weights, or a zero mean.
+
+    Examples
+    --------
+    Equal values have no inequality; one holder of everything among four gives (n − 1)/n:
+
+    >>> gini([1, 1, 1, 1]), gini([0, 0, 0, 1])
+    (0.0, 0.75)
+
+    Σᵢⱼ|xᵢ − xⱼ| = 20 for (1, 2, 3, 4), so G = 20 / (2 · 4² · 2.5):
+
+    >>> gini([1, 2, 3, 4]), round(gini([1, 2, 3, 4], corr=True), 4)
+    (0.25, 0.3333)
+
+    Integer weights replicate the values:
+
+    >>> gini([1, 3], weights=[3, 1]) == gini([1, 1, 1, 3])
+    True
     """
     if _is_dask(x) or _is_dask(weights):
         from .distributed import gini_dask
@@ -64,8 +89,30 @@ def gini(x, *, weights=None, corr: bool = False) -> float:
 
 
 def lorenz(x, *, weights=None) -> tuple[np.ndarray, np.ndarray]:
-    """Lorenz curve points: cumulative population share and cumulative value share, both
-    starting at 0 (values sorted with their weights)."""
+    r"""Lorenz curve points: cumulative population share and cumulative value share, both
+    starting at 0 (values sorted with their weights; Lorenz 1905).
+
+    .. math:: p_k = \frac{\sum_{i \le k} w_i}{W}, \qquad
+              L_k = \frac{\sum_{i \le k} w_i x_i}{\sum_i w_i x_i}
+
+    Parameters
+    ----------
+    x : array_like
+        Non-negative values.
+    weights : array_like, optional
+        Non-negative weights of the same length (default unweighted).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        p and L, each of length n + 1, from (0, 0) to (1, 1).
+
+    Examples
+    --------
+    >>> p, share = lorenz([1, 1, 2])
+    >>> p.round(4).tolist(), share.round(4).tolist()
+    ([0.0, 0.3333, 0.6667, 1.0], [0.0, 0.25, 0.5, 1.0])
+    """
     x = as_values(x)
     w = as_weights(weights, x.shape[0])
     require_nonnegative(x, "the Lorenz curve")

@@ -71,6 +71,45 @@ def spatial_weights(region_codes, *, kind: str = "queen", k: int = 4,
     centroids, great-circle distance; not symmetric in general) or ``distance`` (centroids
     within ``threshold_km``; default the smallest threshold that leaves no island). Hainan has
     no contiguous neighbour unless ``hainan_link`` names one (e.g. ``"guangdong"``).
+
+    Queen contiguity: wᵢⱼ = 1 when the polygons of i and j share at least one point, rook when
+    they share an edge; distances are great-circle (haversine) between centroids (Anselin
+    1988, ch. 3). The weights are binary; transform with ``SpatialWeights.transformed("r")``.
+
+    Parameters
+    ----------
+    region_codes : sequence of str
+        Region codes or names the registry resolves (``"北京"``, ``"Beijing"``, ``"110000"``).
+    kind : {"queen", "rook", "knn", "distance"}, default "queen"
+        The neighbour rule.
+    k : int, default 4
+        Number of neighbours for ``knn``.
+    threshold_km : float, optional
+        Distance band for ``distance`` (default: the smallest that leaves no island).
+    hainan_link : str, optional
+        A region to make Hainan's neighbour in contiguity weights.
+    registry : RegionRegistry, optional
+        The registry the codes belong to (default :func:`urbanrural.data.china`).
+
+    Returns
+    -------
+    SpatialWeights
+        Codes, the binary CSR matrix, the kind, islands and notes.
+
+    Raises
+    ------
+    RegionError
+        For a region the registry does not know.
+
+    Examples
+    --------
+    >>> w = spatial_weights(["北京", "天津", "河北", "海南"])
+    >>> w.ids
+    ['110000', '120000', '130000', '460000']
+    >>> w.matrix.toarray().astype(int).tolist()
+    [[0, 1, 1, 0], [1, 0, 1, 0], [1, 1, 0, 0], [0, 0, 0, 0]]
+    >>> w.islands  # Hainan has no land border
+    ['460000']
     """
     from ...data.registry import china
 

@@ -118,3 +118,17 @@ def test_array_round_trip_is_lossless(rows):
     back = Panel.from_array(p.to_array())
     assert back.equals(p)
     assert p.to_array().missing.sum() == np.prod(p.to_array().shape) - len(p)
+
+
+def test_a_bad_cell_of_a_frame_is_named_by_its_row_counting_from_one():
+    import pandas as pd
+
+    from urbanrural.data import DataError, Panel
+
+    d = pd.DataFrame({"region_code": ["110000", "120000", "130000"], "year": [2020, 2020, 2020],
+                      "indicator": ["x", "x", "x"], "value": [1.0, "n/a", 3.0]},
+                     index=[10, 11, 12])
+    with pytest.raises(DataError) as e:
+        Panel(d)
+    issue = e.value.issues[0]
+    assert issue.row == 2 and issue.column == "value" and "frame index 11" in issue.reason

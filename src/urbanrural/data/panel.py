@@ -184,16 +184,17 @@ class Panel:
         bad = years.isna() | (years != np.floor(years))
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(Issue("year is not a whole number", row=i, column="year",
-                                  value=str(d["year"].iloc[i])))
+            # Issue rows count from 1, as lines of a file do; the frame's own label is named too
+            raise DataError(Issue(f"year is not a whole number (frame index {d.index[i]})",
+                                  row=i + 1, column="year", value=str(d["year"].iloc[i])))
         d["year"] = years.astype(np.int64)
         vals = pd.to_numeric(d["value"], errors="coerce")
         bad = vals.isna()
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise DataError(Issue("value is missing or not a number; leave missing values out "
-                                  "of a panel instead", row=i, column="value",
-                                  value=str(d["value"].iloc[i])))
+                                  f"of a panel instead (frame index {d.index[i]})", row=i + 1,
+                                  column="value", value=str(d["value"].iloc[i])))
         d["value"] = vals.astype(np.float64)
         dup = d.duplicated(["region_code", "year", "indicator"], keep=False)
         if dup.any():

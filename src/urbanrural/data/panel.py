@@ -133,8 +133,8 @@ class Panel:
     >>> try:
     ...     Panel(long.assign(value=[26467.0, None]))
     ... except DataError as e:
-    ...     print(e.issues[0].column, "|", e.issues[0].reason)
-    value | value is missing or not a number; leave missing values out of a panel instead
+    ...     print(e.issues[0].row, e.issues[0].column, "|", e.issues[0].reason)
+    2 value | value is missing or not a number; leave missing values out of a panel instead (frame index 1)
     """
 
     _COLS = ["region_code", "year", "indicator", "value"]

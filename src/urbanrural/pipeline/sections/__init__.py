@@ -30,6 +30,7 @@ SECTIONS: dict[str, tuple[str, str, str, str]] = {
     "disparity": ("disparity", "run", "区域差距", "Regional disparity"),
     "convergence": ("convergence", "run", "收敛与空间格局", "Convergence and spatial pattern"),
     "world": ("world", "run", "世界中的中国：城乡基本服务", "China among the world: basic services"),
+    "simulation": ("simulation", "run", "情景模拟", "Scenario simulation"),
     "methods": ("methods", "run", "方法与数据来源", "Methods and sources"),
 }
 SECTION_NAMES = tuple(SECTIONS)

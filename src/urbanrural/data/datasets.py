@@ -15,6 +15,18 @@ world_countries countries × 2000–2020: urban and rural water, sanitation and 
                multidimensional poverty (OPHI 2022)
 ============== ===================================================================
 
+Published example panels of policy evaluation (returned as plain ``pandas.DataFrame``, as
+published, for :mod:`urbanrural.methods.evaluate`):
+
+======= =========================================================================
+mpdta   500 US counties × 2003–2007, log teen employment and first year of a minimum-
+        wage rise (Callaway & Sant'Anna 2021; R package ``did``)
+basque  18 Spanish regions × 1955–1997, GDP per capita and predictors (Abadie &
+        Gardeazabal 2003; R package ``Synth``)
+prop99  39 US states × 1970–2000, cigarette packs per capita; California treated from
+        1989 (Abadie, Diamond & Hainmueller 2010; R package ``synthdid``)
+======= =========================================================================
+
 Provenance, vintages and licences: ``files/PROVENANCE.md`` and each indicator's ``source``,
 ``licence`` and ``notes`` fields. Built by ``tools/build_datasets.py`` from ../shared/data.
 """
@@ -29,13 +41,33 @@ from .errors import DataError, Issue
 from .panel import Indicator, Panel
 from .registry import _files, china, world
 
-__all__ = ["load_dataset", "dataset_breaks", "DATASETS"]
+__all__ = ["load_dataset", "dataset_breaks", "DATASETS", "EXAMPLE_DATASETS"]
 
 DATASETS = {
     "china_provinces": ("中国分省官方统计", "China: official statistics by province", "china"),
     "china_national": ("中国全国城乡官方统计", "China: national urban and rural series", "china"),
     "world_countries": ("世界各国城乡对比", "World: urban and rural pairs by country", "world"),
 }
+
+# name → (title_zh, title_en, file, read_csv options); the files are the published CSVs,
+# gzip-compressed, byte-identical once decompressed (checksums in files/PROVENANCE.md)
+EXAMPLE_DATASETS = {
+    "mpdta": ("美国县级最低工资与青少年就业（交错DID示例）",
+              "US counties: minimum wage and teen employment (staggered DiD example)",
+              "example_mpdta.csv.gz", {}),
+    "basque": ("西班牙各地区人均GDP（巴斯克合成控制示例）",
+               "Spanish regions: GDP per capita (Basque synthetic-control example)",
+               "example_basque.csv.gz", {}),
+    "prop99": ("美国各州人均卷烟消费（加州99号提案示例）",
+               "US states: cigarette packs per capita (California Proposition 99 example)",
+               "example_prop99.csv.gz", {"sep": ";"}),
+}
+
+
+@cache
+def _load_example(name: str) -> pd.DataFrame:
+    _, _, file, options = EXAMPLE_DATASETS[name]
+    return pd.read_csv(_files() / file, **options)
 
 
 @cache
@@ -50,16 +82,26 @@ def _load(name: str) -> tuple[pd.DataFrame, dict[str, Indicator]]:
     return data, inds
 
 
-def load_dataset(name: str) -> Panel:
+def load_dataset(name: str) -> Panel | pd.DataFrame:
     """Load a bundled dataset as a :class:`Panel` (``china_provinces``, ``china_national``,
-    ``world_countries``)."""
+    ``world_countries``), or a published example panel as a DataFrame (``mpdta``,
+    ``basque``, ``prop99``; see :data:`EXAMPLE_DATASETS`).
+
+    Examples
+    --------
+    >>> load_dataset("prop99").shape
+    (1209, 4)
+    """
+    if name in EXAMPLE_DATASETS:
+        return _load_example(name).copy()
     if name not in DATASETS:
         import difflib
 
-        close = difflib.get_close_matches(name, list(DATASETS), n=2)
+        known = [*DATASETS, *EXAMPLE_DATASETS]
+        close = difflib.get_close_matches(name, known, n=2)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise DataError(Issue(f"unknown dataset{hint} Bundled datasets: "
-                              f"{', '.join(DATASETS)}", value=name))
+                              f"{', '.join(known)}", value=name))
     data, inds = _load(name)
     zh, en, reg = DATASETS[name]
     registry = china() if reg == "china" else world()

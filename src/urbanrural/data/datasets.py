@@ -83,12 +83,38 @@ def _load(name: str) -> tuple[pd.DataFrame, dict[str, Indicator]]:
 
 
 def load_dataset(name: str) -> Panel | pd.DataFrame:
-    """Load a bundled dataset as a :class:`Panel` (``china_provinces``, ``china_national``,
+    r"""Load a bundled dataset as a :class:`Panel` (``china_provinces``, ``china_national``,
     ``world_countries``), or a published example panel as a DataFrame (``mpdta``,
     ``basque``, ``prop99``; see :data:`EXAMPLE_DATASETS`).
 
+    Sources, tables and licences of every series are in ``data/files/PROVENANCE.md`` and in
+    each indicator's metadata (``panel.indicators[id].source``); documented series breaks
+    are already split into separate ids (:func:`dataset_breaks`).
+
+    Parameters
+    ----------
+    name : str
+        A name in :data:`DATASETS` or :data:`EXAMPLE_DATASETS`.
+
+    Returns
+    -------
+    Panel or DataFrame
+        A Panel (with its registry and provenance) for the official statistics; the
+        published example as a DataFrame.
+
+    Raises
+    ------
+    DataError
+        For an unknown name, suggesting the closest known one.
+
     Examples
     --------
+    China's per-capita urban disposable income in 2013, the first year of the integrated
+    household survey (NBS):
+
+    >>> p = load_dataset("china_national")
+    >>> round(float(p.wide("urban_disposable_income_new_survey").loc["000000", 2013]))
+    26467
     >>> load_dataset("prop99").shape
     (1209, 4)
     """
@@ -112,15 +138,36 @@ def load_dataset(name: str) -> Panel | pd.DataFrame:
 
 
 def dataset_breaks(name: str) -> pd.DataFrame:
-    """The documented series breaks split when a bundled dataset was built.
+    r"""The documented series breaks split when a bundled dataset was built.
 
     One row per break (see :mod:`urbanrural.data.breaks`): the original id, the break year, the
     ids before and after it, how many values and which years each side holds, and the reason
     in Chinese and English.
 
+    Parameters
+    ----------
+    name : str
+        A name in :data:`DATASETS`.
+
+    Returns
+    -------
+    DataFrame
+        One row per break applied (empty when the dataset has none).
+
+    Raises
+    ------
+    DataError
+        For an unknown name.
+
     Examples
     --------
+    The 2013 household survey changed the basis of urban disposable income, so the provinces'
+    values from 2013 on carry an id of their own:
+
     >>> b = dataset_breaks("china_provinces")
+    >>> row = b.set_index("indicator").loc["urban_disposable_income"]
+    >>> int(row.break_year), row.after_id
+    (2013, 'urban_disposable_income_new_survey')
     >>> sorted(b.after_id)[:1]
     ['employment_urban_units_2013on']
     """

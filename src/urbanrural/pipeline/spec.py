@@ -97,7 +97,7 @@ _OPTION_RULES = {
 
 @dataclass(frozen=True)
 class AnalysisSpec:
-    """Everything a report run uses.
+    r"""Everything a report run uses.
 
     Attributes
     ----------
@@ -122,6 +122,30 @@ class AnalysisSpec:
         settings of every section it ran, defaults included (:meth:`with_section_defaults`).
     fingerprints : data fingerprints recorded by a run; a re-run checks them.
     urbanrural_version : the package version that wrote the spec.
+
+    Examples
+    --------
+    >>> spec = AnalysisSpec(sections=("coverage",), lang="en")
+    >>> spec.data, spec.partition
+    ('china_provinces', 'macro_region')
+
+    Flags override a spec and say what they changed; a spec survives the round trip through
+    its dict (and YAML) form:
+
+    >>> new, changed = spec.with_overrides(partition="belt", lang="en")
+    >>> new.partition, changed
+    ('belt', ['partition'])
+    >>> AnalysisSpec.from_dict(spec.to_dict()) == spec
+    True
+
+    Unknown keys and bad values are errors that name the key:
+
+    >>> from urbanrural.data import DataError
+    >>> try:
+    ...     AnalysisSpec.from_dict({"sectoins": ["coverage"]})
+    ... except DataError as e:
+    ...     print(e.issues[0].value)
+    sectoins
     """
 
     data: str = "china_provinces"

@@ -55,7 +55,7 @@ def test_every_non_python_file_under_src_is_in_the_wheel(wheel):
     for must in ("urbanrural/pipeline/frameworks/urban_rural_integration.yaml",
                  "urbanrural/outputs/fonts/wqy-microhei-gb2312.ttf",
                  "urbanrural/outputs/fonts/LICENSE-wqy-microhei.txt",
-                 "urbanrural/outputs/static/plotly-cartesian-3.7.0.min.js.gz",
+                 "urbanrural/outputs/static/plotly-basic-3.7.0.min.js.gz",
                  "urbanrural/outputs/templates/sections/national.html.j2",
                  "urbanrural/data/files/china_provinces.parquet"):
         assert must in names

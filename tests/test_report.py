@@ -15,7 +15,7 @@ import yaml
 from urbanrural.cli import main
 from urbanrural.outputs.bundle import table_labels
 from urbanrural.outputs.tables import header_for
-from urbanrural.pipeline.spec import AnalysisSpec
+from urbanrural.pipeline.spec import DEFAULT_SECTIONS, AnalysisSpec
 
 from .conftest import DATA
 
@@ -48,8 +48,10 @@ def test_writes_all_four_outputs(default_report):
     spec = AnalysisSpec.from_yaml(out / "analysis.yaml")
     assert spec.data == "china_provinces" and spec.lang == "zh"
     assert len(dict(spec.fingerprints)["data"]) == 64
-    assert spec.sections == ("coverage", "national", "provinces", "disparity", "convergence",
-                             "world", "methods")
+    assert spec.sections == DEFAULT_SECTIONS and spec.sections[-1] == "methods"
+    # the settings of every section that takes them are recorded, defaults included
+    assert {name for name, _ in spec.settings} == {"paths", "simulation"} & set(spec.sections) | \
+        ({"robustness"} & set(spec.sections))
 
 
 def test_page_is_self_contained(default_report):
@@ -59,7 +61,24 @@ def test_page_is_self_contained(default_report):
     head, rest = page.split("<script>", 1)
     page = head + rest.split("</script>", 1)[1]
     assert not re.search(r"""(src|href)\s*=\s*["']?https?://""", page)
-    assert "@import" not in page and "font/ttf;base64," in page
+    assert "@import" not in page
+
+
+def test_the_embedded_font_holds_every_chinese_character_of_the_page(default_report):
+    # a placeholder left in the page, or a font cut without the page's characters, draws boxes
+    import base64
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    page = (default_report / "index.html").read_text(encoding="utf-8")
+    m = re.search(r"url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)", page)
+    assert m, "no embedded WOFF font"
+    font = TTFont(io.BytesIO(base64.b64decode(m.group(1))))
+    cmap = font.getBestCmap()
+    text = re.sub(r"<script.*?</script>|<[^>]+>", "", page, flags=re.S)
+    han = {c for c in text if "\u4e00" <= c <= "\u9fff"}
+    assert len(han) > 300 and sorted(c for c in han if ord(c) not in cmap) == []
 
 
 def test_every_number_shown_equals_results_xlsx(default_report, report_tables):
@@ -196,7 +215,8 @@ NAMES = (
     "Sul", "Wang", "WHO", "UNICEF", "JMP", "OPHI", "MPI", "NBS", "CRITIC", "TOPSIS", "FDR",
     "results", "xlsx", "analysis", "yaml", "urbanrural", "Plotly", "Sen", "Okabe", "English",
     "Chinese", "Natural", "Earth", "WUP", "Wald", "Spearman", "Pearson", "Harris", "Todaro",
-    "Lewis", "Engel", "Williamson", "Atkinson", "HP", "psecta", "ConvergenceClubs"
+    "Lewis", "Engel", "Williamson", "Atkinson", "HP", "psecta", "ConvergenceClubs", "sMAPE",
+    "MASE", "Naive2", "Theta", "Holt", "ETS", "ARIMA", "Saltelli", "SALib", "Ishigami"
 )
 
 # legend items of one chart whose boxes intersect (Plotly draws each as g.traces), and legend

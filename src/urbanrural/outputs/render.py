@@ -51,12 +51,13 @@ def environment() -> jinja2.Environment:
 @cache
 def plotly_js() -> str:
     data = resources.files("urbanrural.outputs").joinpath(
-        "static", "plotly-cartesian-3.7.0.min.js.gz").read_bytes()
+        "static", "plotly-basic-3.7.0.min.js.gz").read_bytes()
     return gzip.decompress(data).decode("utf-8")
 
 
 def subset_font(text: str) -> str:
-    """The bundled font cut to the characters of ``text`` (plus ASCII), base64 for CSS."""
+    """The bundled font cut to the characters of ``text`` (plus ASCII), as WOFF (zlib, no extra
+    dependency; 40 % smaller than TTF) in base64 for CSS."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -67,6 +68,7 @@ def subset_font(text: str) -> str:
     sub = subset.Subsetter(opts)
     sub.populate(unicodes={ord(c) for c in text} | set(range(0x20, 0x7F)))
     sub.subset(font)
+    font.flavor = "woff"
     buf = io.BytesIO()
     font.save(buf)
     return base64.b64encode(buf.getvalue()).decode()
@@ -220,5 +222,7 @@ def render_page(result: AnalysisResult, *, lang: str | None = None) -> tuple[str
         blocks=blocks, spec=result.spec, lang=lang, data_js=data_js,
         plotly_js=Markup(plotly_js().replace("</script", "<\\/script")), font="FONT")
     font = subset_font(html.replace(plotly_js(), ""))
-    return html.replace("url(data:font/ttf;base64,FONT)", f"url(data:font/ttf;base64,{font})",
-                        1), page
+    placeholder = "url(data:font/woff;base64,FONT)"
+    if placeholder not in html:  # the page template and this function must agree
+        raise RuntimeError("page.html.j2 has no font placeholder " + placeholder)
+    return html.replace(placeholder, f"url(data:font/woff;base64,{font})", 1), page

@@ -1,6 +1,6 @@
 """View of the convergence section: the σ chart (every measure divided by its own first year,
 so that measures on different scales share one axis), the club maps (clubs, divergent, no
-data), the LISA cluster map and the classical Markov matrix as a heatmap."""
+data), the LISA cluster map and the classical Markov matrix as a table with shaded cells."""
 
 from __future__ import annotations
 
@@ -103,24 +103,37 @@ def _quadrant(lisa, code: int, lang: str) -> str:
     return QUADRANTS[code][0 if lang == "zh" else 1]
 
 
-def _markov_heatmap(result: SectionResult, page: Page) -> Markup:
-    mk = result.table("conv_markov").frame
+def _shade(p: float) -> tuple[str, str]:
+    """Background and text colour of a probability cell: white to dark blue, as a heatmap."""
+    lo, hi = np.array([247, 251, 255]), np.array([8, 48, 107])
+    rgb = np.rint(lo + (hi - lo) * min(max(p, 0.0), 1.0)).astype(int)
+    return "#{:02x}{:02x}{:02x}".format(*rgb), "#fff" if p > 0.5 else "#111"
+
+
+def _markov_matrix(result: SectionResult, page: Page) -> Markup:
+    """The classical Markov matrix as a table with shaded cells (a heatmap without a chart
+    library: every probability is a cited number of results.xlsx › conv_markov)."""
+    t = result.table("conv_markov")
+    mk = t.frame
     k = len(mk)
-    P = mk[[f"p_to_{j}" for j in range(1, k + 1)]].to_numpy(float)
-    z = [[None if not np.isfinite(v) else float(v) for v in row] for row in P]
-    labels = [str(c) for c in mk.from_class]
-    trace = {"type": "heatmap", "z": z, "x": labels, "y": labels, "zmin": 0, "zmax": 1,
-             "colorscale": [[0.0, "#f7fbff"], [0.5, "#6baed6"], [1.0, "#08306b"]],
-             "texttemplate": "%{z:.2f}", "showscale": True,
-             "hovertemplate": "%{y} → %{x}: %{z:.3f}<extra></extra>",
-             "colorbar": {"thickness": 12, "len": 0.8}}
-    figs = figure([trace], title=("转移概率", "Transition probabilities"),
-                  x=("t + 1年的类别", "class in year t + 1"), y=("t年的类别", "class in year t"),
-                  years_on_x=False, height=380, margin={"l": 60, "r": 20, "t": 50, "b": 50})
-    for fig in figs:
-        fig["layout"]["yaxis"].update({"autorange": "reversed", "type": "category"})
-        fig["layout"]["xaxis"].update({"type": "category", "side": "bottom"})
-    return page.chart("conv-markov", figs)
+    head = Markup("").join(Markup("<th>{}</th>").format(int(c)) for c in mk.from_class)
+    rows = []
+    for i in range(k):
+        cells = []
+        for j in range(1, k + 1):
+            v = float(mk.iloc[i][f"p_to_{j}"])
+            if not np.isfinite(v):
+                cells.append(Markup("<td>—</td>"))
+                continue
+            bg, fg = _shade(v)
+            cells.append(Markup('<td style="background:{};color:{}">{}</td>').format(
+                bg, fg, page.cite(t, i, f"p_to_{j}", 2)))
+        rows.append(Markup("<tr><th>{}</th>{}</tr>").format(int(mk.iloc[i].from_class),
+                                                            Markup("").join(cells)))
+    return Markup('<div class="tablewrap"><table class="data markov"><thead><tr><th>'
+                  '<span class="zh">t年 \\ t + 1年</span><span class="en">t \\ t + 1</span>'
+                  '</th>{}</tr></thead><tbody>{}</tbody></table></div>').format(
+        head, Markup("").join(rows))
 
 
 def _hainan(result: SectionResult) -> tuple[str, str]:
@@ -145,6 +158,6 @@ def view(result: SectionResult, page: Page) -> dict:
     v["club_maps"] = _club_maps(result, page, svg, names)
     if f["spatial"] is not None:
         v["lisa_map"] = _lisa_map(result, page, svg, names)
-        v["markov_chart"] = _markov_heatmap(result, page)
+        v["markov_chart"] = _markov_matrix(result, page)
         v["hainan"] = _hainan(result)
     return v

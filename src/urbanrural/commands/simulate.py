@@ -49,7 +49,7 @@ def run(args) -> int:
     dest = OutputFolder(args.out, command="simulate", force=args.force)
     for note in dest.notes:
         print(f"note: {note}")
-    scenarios = load_scenarios(args.scenarios)
+    scenarios = load_scenarios(path=args.scenarios)
     panel = open_source(args.data)
     client, chunks = None, args.chunks or 1
     if args.dask:
@@ -90,7 +90,12 @@ def run(args) -> int:
               f"[{r.p05:.3f}, {r.p95:.3f}]")
     worse = [q for q, ok in sim.facts["shown"].items() if not ok]
     if worse:
-        print("the model forecast these worse than the naive benchmark out of sample 样本外预测不如"
-              "朴素基准: " + ", ".join(f"{OUTPUTS[q][1]} {OUTPUTS[q][0]}" for q in worse))
+        print("out of sample the naive benchmark was significantly better (Diebold–Mariano, 5 %) "
+              "or the test years too few, on at least one vintage 样本外检验未通过（朴素基准显著更优或"
+              "检验年数不足）: " + ", ".join(f"{OUTPUTS[q][1]} {OUTPUTS[q][0]}" for q in worse))
+    unread = [k for k, ok in sim.facts["readable"].items() if not ok]
+    if unread:
+        print("no reading of these scenarios: a parameter of their mechanism is at its bound or not "
+              "identified 不作判断的情景（机制所依赖参数位于边界或未被识别）: " + ", ".join(unread))
     print(f"wrote {len(dest.files)} files to {dest.path}")
     return 0

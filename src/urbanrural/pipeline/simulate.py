@@ -17,17 +17,27 @@ import yaml
 from ..data import Panel
 from ..data.errors import DataError, Issue
 from ..data.registry import NATIONAL_CODE
+from ..methods.claims import Claim
 from ..methods.simulate.calibrate import (
     BOUNDS,
     Calibration,
     Validation,
     calibrate,
+    profile,
     targets_from_wide,
     validate,
 )
 from ..methods.simulate.ensemble import OUTPUTS, Ensemble, run_ensemble
-from ..methods.simulate.model import ASSUMPTIONS, CALIBRATED
-from ..methods.simulate.readings import effect_claim, largest_narrowing_claim, validation_claim
+from ..methods.simulate.model import ASSUMPTIONS, CALIBRATED, Params
+from ..methods.simulate.readings import (
+    AT_LEAST_AS_GOOD,
+    LEVER_PARAMETERS,
+    READING_LABELS,
+    effect_claim,
+    identification_claim,
+    largest_narrowing_claim,
+    validation_claim,
+)
 from ..methods.simulate.scenarios import LEVER_LABELS, Scenario, scenarios_from_dict
 
 __all__ = ["BUILTIN_SCENARIOS", "EFFECT_TOLERANCE", "HAO_2020_FRICTION_FALL", "SimulationRun",
@@ -41,8 +51,10 @@ BUILTIN_SCENARIOS = Path(__file__).parent / "scenarios" / "simulation_builtin.ya
 HAO_2020_FRICTION_FALL = -45.0
 
 #: the validation row that decides whether an output is shown (model ≥ naive out of sample)
-VALIDATED_BY = {"income_ratio": ("income_ratio",), "urbanisation": ("urbanisation",),
-                "rural_pop": ("population_rural",),
+#: (every vintage of a quantity must pass: the vintage sensitivity of the referee's report)
+VALIDATED_BY = {"income_ratio": ("income_ratio",),
+                "urbanisation": ("urbanisation", "urbanisation_2016_vintage"),
+                "rural_pop": ("population_rural", "population_rural_2016_vintage"),
                 "mean_income": ("urban_disposable_income_new_survey", "rural_disposable_income")}
 
 #: effects smaller than these (the whole 90 % band inside ±) are read as negligible: a stated
@@ -62,8 +74,28 @@ PARAMETER_NAMES = {
 }
 
 
-def load_scenarios(path: str | Path | None = None) -> tuple[Scenario, ...]:
-    """Scenarios from a YAML file (default: the built-in ones); bad files are clear errors."""
+def load_scenarios(*, path: str | Path | None = None) -> tuple[Scenario, ...]:
+    """Scenarios from a YAML file (default: the built-in ones); bad files are clear errors.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        A YAML file ``scenarios: {key: {name_zh, name_en, levers: [...]}}`` (see
+        :func:`~urbanrural.methods.simulate.scenarios_from_dict`); default
+        :data:`BUILTIN_SCENARIOS`.
+
+    Returns
+    -------
+    tuple of Scenario
+        Baseline first. An unreadable file or a bad entry is a
+        :class:`~urbanrural.data.errors.DataError` naming the file.
+
+    Examples
+    --------
+    >>> sc = load_scenarios()
+    >>> [s.key for s in sc], sc[0].settings
+    (['baseline', 'hukou_reform', 'rural_investment', 'combined'], ())
+    """
     p = Path(path) if path is not None else BUILTIN_SCENARIOS
     try:
         raw = yaml.safe_load(p.read_text(encoding="utf-8"))
@@ -124,6 +156,12 @@ def _parameter_table(cal: Calibration) -> pd.DataFrame:
     return out
 
 
+CONTRIBUTION_KINDS = {"one_at_a_time": ("单一杠杆", "one lever at a time"),
+                      "combined": ("组合杠杆", "levers combined"),
+                      "interaction": ("交互作用（组合减各单一之和）",
+                                      "interaction (combined minus the sum of the single levers)")}
+
+
 def _contributions(ens: Ensemble, year: int) -> pd.DataFrame:
     """Effect of each scenario on each output in ``year`` (paired with the baseline), and the
     interaction of every multi-lever scenario: its effect minus the sum of the effects of the
@@ -141,7 +179,8 @@ def _contributions(ens: Ensemble, year: int) -> pd.DataFrame:
             for k, arr in parts:
                 lo, med, hi = np.quantile(arr, [0.05, 0.5, 0.95])
                 rows.append({"quantity": q, "scenario": sc.key, "name_zh": sc.name_zh,
-                             "name_en": sc.name_en, "kind": k,
+                             "name_en": sc.name_en, "kind": k, "kind_zh": CONTRIBUTION_KINDS[k][0],
+                             "kind_en": CONTRIBUTION_KINDS[k][1],
                              "levers": ", ".join(sc.lever_names), "year": year, "p05": lo,
                              "median": med, "p95": hi})
     return pd.DataFrame(rows)
@@ -168,6 +207,77 @@ def _observed(wide: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
+READABLE = ("identified", "interior")
+
+#: the points of the friction trend's profile: λ at the fit, and λ* = ln(1 − 0.45)/15, the
+#: trend of Hao et al.'s −45 % over 2000–2015 (both bounds are added for an interior fit)
+PROFILE_POINTS_ZH = {"calibrated": "校准值", "published": "已发表的−45%（Hao等，2020）",
+                     "lower_bound": "取值下界", "upper_bound": "取值上界"}
+PROFILE_POINTS_EN = {"calibrated": "calibrated", "published": "published −45 % (Hao et al. 2020)",
+                     "lower_bound": "lower bound", "upper_bound": "upper bound"}
+
+
+def _lever_profile(cal: Calibration, targets, initial, scenarios, *, until: int,
+                   ratio_scale: float) -> tuple[pd.DataFrame, dict]:
+    """The effect in ``until`` of every scenario that cuts the migration friction, with the
+    other parameters refitted at each point of the profile of ``tau_trend`` (point
+    estimates), and the identification claim of every parameter a lever runs through."""
+    lo, hi = BOUNDS["tau_trend"]
+    est = float(cal.params.tau_trend[0])
+    points = {"calibrated": est, "published": float(np.log1p(HAO_2020_FRICTION_FALL / 100) / 15)}
+    if lo + 1e-6 < est < hi - 1e-6:  # an interior fit: is its 95 % region closed by the bounds?
+        points.update({"lower_bound": lo, "upper_bound": hi})
+    used = {lv for sc in scenarios[1:] for lv in sc.lever_names}
+    if not any("tau_trend" in LEVER_PARAMETERS[lv] for lv in used):  # nothing rests on it
+        return pd.DataFrame(), {p: identification_claim(p, float(cal.params.matrix()[0, CALIBRATED.index(p)]),
+                                                        bounds=BOUNDS[p])
+                                for lv in used for p in LEVER_PARAMETERS[lv]}
+    prof = _cached(("profile", "tau_trend", tuple(points.values())), targets, initial,
+                   lambda: profile(cal, "tau_trend", list(points.values())))
+    identification = {}
+    for lv in used:
+        for p in LEVER_PARAMETERS[lv]:
+            j = CALIBRATED.index(p)
+            if p == "tau_trend":
+                identification[p] = identification_claim(
+                    p, est, bounds=BOUNDS[p], profile_values=prof.value.to_numpy(),
+                    profile_delta=prof.delta_rss_over_s2.to_numpy())
+            else:
+                identification[p] = identification_claim(p, float(cal.params.matrix()[0, j]),
+                                                         bounds=BOUNDS[p])
+    friction_sc = [sc for sc in scenarios[1:] if "friction_cut" in sc.lever_names]
+    rows = []
+    if friction_sc:
+        theta = prof[[f"fit_{k}" for k in CALIBRATED]].to_numpy()
+        # every profile point under the baseline and the friction scenarios in one run
+        ens = run_ensemble(Params.from_matrix(theta), initial, (scenarios[0], *friction_sc),
+                           until=until, ratio_scale=ratio_scale)
+        for i, (key, r) in enumerate(zip(points, prof.itertuples(), strict=True)):
+            for sc in friction_sc:
+                rows.append({"point": key, "point_zh": PROFILE_POINTS_ZH[key],
+                             "point_en": PROFILE_POINTS_EN[key], "tau_trend": r.value,
+                             "fall_2000_2015_pct": 100 * (float(np.exp(15 * r.value)) - 1),
+                             "rss": r.rss, "delta_rss_over_s2": r.delta_rss_over_s2,
+                             "inside_95": r.inside_95, "mu": r.fit_mu, "tau0": r.fit_tau0,
+                             "scenario": sc.key, "name_zh": sc.name_zh, "name_en": sc.name_en,
+                             "year": until,
+                             **{f"effect_{q}": float(ens.difference(q, sc.key, "baseline", until)[i])
+                                for q in ("urbanisation", "income_ratio")}})
+    return pd.DataFrame(rows), identification
+
+
+def _identification_table(identification: dict) -> pd.DataFrame:
+    return pd.DataFrame([{"parameter": p, "name_zh": PARAMETER_NAMES[p][0],
+                          "name_en": PARAMETER_NAMES[p][1], "estimate": c.values["estimate"],
+                          "lower_bound": c.values["lower"], "upper_bound": c.values["upper"],
+                          "verdict": c.verdict, "verdict_zh": READING_LABELS[c.verdict][0],
+                          "verdict_en": READING_LABELS[c.verdict][1],
+                          "readable": c.verdict in READABLE}
+                         for p, c in sorted(identification.items())],
+                        columns=["parameter", "name_zh", "name_en", "estimate", "lower_bound",
+                                 "upper_bound", "verdict", "verdict_zh", "verdict_en", "readable"])
+
+
 _FITS: dict = {}
 
 
@@ -187,7 +297,61 @@ def run_simulation(panel: Panel, *, scenarios: tuple[Scenario, ...] | None = Non
                    draws: int = 1000, seed: int = 12345, client=None, chunks: int = 1
                    ) -> SimulationRun:
     """Calibrate, validate, and simulate every scenario to ``until`` with ``draws`` parameter
-    draws (seeded). ``client`` (a ``distributed.Client``) runs the ensemble on a cluster."""
+    draws (seeded). ``client`` (a ``distributed.Client``) runs the ensemble on a cluster.
+
+    The dual economy (Lewis 1954; Harris & Todaro 1970) is calibrated to the national series
+    from ``first_year`` (:func:`~urbanrural.methods.simulate.calibrate`), validated out of
+    sample after ``validation_end`` against a random walk with drift
+    (:func:`~urbanrural.methods.simulate.validate`), and its posterior draws are run under
+    every scenario (:func:`~urbanrural.methods.simulate.run_ensemble`); an output is shown
+    only where the model did at least as well as the random walk (:data:`VALIDATED_BY`).
+
+    Parameters
+    ----------
+    panel : Panel
+        National urban and rural series (the rows of the national region when it is present,
+        otherwise every row).
+    scenarios : tuple of Scenario, optional
+        Baseline first (default: :func:`load_scenarios`, the built-in ones).
+    first_year : int, default 2000
+        The year the model starts from.
+    validation_end : int, default 2010
+        The last year of the validation's calibration window.
+    until : int, default 2035
+        The last simulated year (not before the last observed one).
+    draws : int, default 1000
+        Posterior parameter draws.
+    seed : int, default 12345
+        Seed of the draws.
+    client : distributed.Client, optional
+        Runs the ensemble on a Dask cluster (the same numbers as in process).
+    chunks : int, default 1
+        Blocks of draws (one task each on a cluster).
+
+    Returns
+    -------
+    SimulationRun
+        The calibration, validation and ensemble, the report's tables, the claims (facts)
+        and the options used.
+
+    Examples
+    --------
+    The settings are checked against the data before anything is fitted: the bundled national
+    series run to 2024, so a simulation cannot stop in 2020.
+
+    >>> from urbanrural.data.datasets import load_dataset
+    >>> from urbanrural.data.errors import DataError
+    >>> try:
+    ...     run_simulation(load_dataset("china_national"), until=2020)
+    ... except DataError as exc:
+    ...     print(str(exc).splitlines()[-1].strip())
+    value '2020': until: 2020 is before the last observed year 2024 / 终止年份早于最后观测年份
+
+    A full run (two calibrations, about 0.4 s, too slow for the doctest budget; the report
+    section and ``urbanrural simulate`` run it in ``tests/test_simulate.py``) is
+    ``run_simulation(load_dataset("china_national"), draws=1000)``; its
+    ``ensemble.values["income_ratio"]`` then has the shape (scenarios, years, draws).
+    """
     scenarios = scenarios or load_scenarios()
     wide = national_wide(panel)
     targets, initial = targets_from_wide(wide, first_year=first_year)
@@ -207,18 +371,34 @@ def run_simulation(panel: Panel, *, scenarios: tuple[Scenario, ...] | None = Non
     ens = run_ensemble(params, initial, scenarios, until=until, ratio_scale=ratio_scale,
                        client=client, chunks=chunks)
     vt = val.table.copy()
-    claims = {r.series: validation_claim(r.model_rmse_log_pct, r.naive_rmse_log_pct)
-              for r in vt.itertuples()}
-    shown = {q: all(s in claims and claims[s].verdict == "model_at_least_as_good" for s in ids)
+    vt["verdict_zh"] = [READING_LABELS[v][0] for v in vt.verdict]
+    vt["verdict_en"] = [READING_LABELS[v][1] for v in vt.verdict]
+    claims = {sid: validation_claim(e.model_error_log, e.naive_error_log)
+              for sid, e in val.errors.groupby("series", sort=False)}
+    shown = {q: all(s in claims and claims[s].verdict in AT_LEAST_AS_GOOD for s in ids)
              for q, ids in VALIDATED_BY.items()}
+    lever_profile, identification = _lever_profile(cal, targets, initial, scenarios, until=until,
+                                                   ratio_scale=ratio_scale)
+    readable = {sc.key: all(identification[p].verdict in READABLE
+                            for lv in sc.lever_names for p in LEVER_PARAMETERS[lv])
+                for sc in scenarios[1:]}
     effects = ens.effects(until)
-    effect_claims = {(r.scenario, r.quantity): effect_claim(
-        ens.difference(r.quantity, r.scenario, "baseline", until),
-        tolerance=EFFECT_TOLERANCE[r.quantity])
-        for r in effects.itertuples() if r.scenario != "baseline"}
+    effect_claims = {}
+    for r in effects.itertuples():
+        if r.scenario == "baseline":
+            continue
+        c = effect_claim(ens.difference(r.quantity, r.scenario, "baseline", until),
+                         tolerance=EFFECT_TOLERANCE[r.quantity])
+        if not readable[r.scenario]:  # its mechanism rests on a parameter at a bound / unidentified
+            c = Claim("effect", "no_reading", {**c.values, "band_verdict": c.verdict},
+                      "no reading: a parameter of the lever's mechanism is at its bound or not "
+                      "identified (profile likelihood)")
+        effect_claims[(r.scenario, r.quantity)] = c
     ratio_effects = {sc.key: ens.difference("income_ratio", sc.key, "baseline", until)
-                     for sc in scenarios[1:]}
+                     for sc in scenarios[1:] if readable[sc.key]}
     largest = largest_narrowing_claim(ratio_effects) if ratio_effects else None
+    if largest is not None:
+        largest.values["excluded"] = [k for k, ok in readable.items() if not ok]
     # the migration cost's fall 2000–2015 (τ_2015/τ_2000 − 1 = e^{15 λ} − 1), estimate and draws
     fall = 100 * (np.exp(15 * params.tau_trend) - 1)
     friction = pd.DataFrame([{
@@ -244,11 +424,14 @@ def run_simulation(panel: Panel, *, scenarios: tuple[Scenario, ...] | None = Non
     tables = {"parameters": par, "fit": cal.fit_table(),
               "validation": vt, "validation_parameters": val.calibration.to_frame(),
               "friction": friction, "sampling": pd.DataFrame([{**sampling, "seed": seed}]),
+              "lever_profile": lever_profile,
+              "identification": _identification_table(identification),
               "scenarios": levers,
               "target": effects, "contributions": _contributions(ens, until),
               "bands": ens.bands(), "observed": _observed(wide)}
     facts = {"validation": claims, "shown": shown, "effects": effect_claims,
-             "largest": largest, "ratio_scale": ratio_scale}
+             "largest": largest, "ratio_scale": ratio_scale, "identification": identification,
+             "readable": readable}
     options = {"first_year": first_year, "validation_end": validation_end, "until": until,
                "draws": draws, "seed": seed, "scenarios": [s.key for s in scenarios],
                "last_observed_year": targets.last_year, "calibration_success": cal.success,

@@ -18,14 +18,24 @@ Examples
 """
 
 from ..registry import Registry
-from .calibrate import Calibration, Validation, calibrate, random_walk_drift, targets_from_wide, validate
+from .calibrate import (
+    Calibration,
+    Validation,
+    calibrate,
+    diebold_mariano,
+    profile,
+    random_walk_drift,
+    targets_from_wide,
+    validate,
+)
 from .ensemble import Ensemble, run_ensemble
 from .model import ASSUMPTIONS, CALIBRATED, Initial, Levers, Params, Path, simulate
 from .scenarios import Scenario, scenarios_from_dict
 
 __all__ = ["ASSUMPTIONS", "CALIBRATED", "MODELS", "Calibration", "Ensemble", "Initial", "Levers",
            "Params", "Path", "Scenario", "Validation", "calibrate", "calibrate_dual_economy",
-           "random_walk_drift", "run_ensemble", "scenarios_from_dict", "simulate",
+           "diebold_mariano", "profile", "random_walk_drift", "run_ensemble", "scenarios_from_dict",
+           "simulate",
            "simulate_dual_economy", "targets_from_wide", "validate", "validate_dual_economy"]
 
 # the names of the public API (``ur.simulate_dual_economy`` …): unambiguous beside the

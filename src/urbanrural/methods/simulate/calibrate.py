@@ -40,7 +40,8 @@ from scipy import optimize
 from ...data.errors import DataError, Issue
 from .model import CALIBRATED, Initial, Params, Path, simulate
 
-__all__ = ["SERIES", "Series", "Targets", "Calibration", "targets_from_wide", "calibrate",
+__all__ = ["CHI2_1_95", "SERIES", "Series", "Targets", "Calibration", "targets_from_wide",
+           "calibrate", "profile",
            "random_walk_drift", "validate", "Validation"]
 
 
@@ -271,11 +272,40 @@ class Calibration:
 
 
 def calibrate(targets: Targets, initial: Initial, *, end: int | None = None,
-              start: np.ndarray | None = None) -> Calibration:
-    """Fit the dual economy to ``targets`` up to ``end`` (default: all years).
+              start: np.ndarray | None = None, fixed: dict[str, float] | None = None) -> Calibration:
+    r"""Fit the dual economy to ``targets`` up to ``end`` (default: all years).
+
+    :math:`\hat\theta = \arg\min_\theta \sum_{j,t} r_{j,t}^2` with the scaled log residuals
+    :math:`r_{j,t}` of the module notes, by trust-region reflective least squares within
+    the bounds; the covariance is the Laplace one, :math:`\hat s^2 (J^\top J)^{-1}` (Gelman
+    et al. 2013, sec. 4.1).
+
+    Parameters
+    ----------
+    targets : Targets
+        The observed series (e.g. from :func:`targets_from_wide`).
+    initial : Initial
+        The observed first year the model starts from.
+    end : int, optional
+        The last year fitted (default: every year of ``targets``).
+    start : numpy.ndarray, optional
+        Starting values of the seven parameters of
+        :data:`~urbanrural.methods.simulate.model.CALIBRATED` (clipped to the bounds;
+        default: a fixed start).
+    fixed : dict, optional
+        Parameters held at a given value (``{"tau_trend": -0.04}``) while the others are
+        fitted: one point of a profile likelihood (:func:`profile`). Their rows and columns of
+        the covariance are zero.
+
+    Returns
+    -------
+    Calibration
+        The fitted parameters, their covariance, the measurement scales and the fit.
 
     Examples
     --------
+    Data simulated from known parameters give those parameters back:
+
     >>> truth = Params.single(mu=0.05, tau0=1.2, tau_trend=-0.03, g_urban=0.12, g_rural=0.13,
     ...                       n0=0.006, n1=-0.0002)
     >>> init = Initial(year=2000, urban_pop=45906.0, rural_pop=80837.0, urban_income=6280.0,
@@ -296,33 +326,98 @@ def calibrate(targets: Targets, initial: Initial, *, end: int | None = None,
     scales = _scales(targets)
     lo, hi = np.array([BOUNDS[k] for k in CALIBRATED]).T
     x0 = np.clip(START if start is None else np.asarray(start, float), lo, hi)
+    fixed = dict(fixed or {})
+    unknown = sorted(set(fixed) - set(CALIBRATED))
+    if unknown:
+        raise DataError(Issue(f"fixed: {unknown[0]!r} is not one of {', '.join(CALIBRATED)}",
+                              value=unknown[0]))
+    free = np.array([k not in fixed for k in CALIBRATED])
+    for k, v in fixed.items():
+        x0[CALIBRATED.index(k)] = float(v)
+    lo_f, hi_f = lo[free], hi[free]
     step = 1e-6
 
+    def full(x):
+        theta = x0.copy()
+        theta[free] = x
+        return theta
+
     def fun(x):
-        return _residuals(x[None, :], targets, initial, scales)[0][0]
+        return _residuals(full(x)[None, :], targets, initial, scales)[0][0]
 
     def jac(x):
         # one vectorised simulation of p + 1 rows: x and x + h e_j (forward differences)
         h = step * np.maximum(1.0, np.abs(x))
-        h = np.where(x + h > hi, -h, h)
+        h = np.where(x + h > hi_f, -h, h)
         rows = np.vstack([x, x + np.diag(h)])
-        r = _residuals(rows, targets, initial, scales)[0]
+        r = _residuals(np.apply_along_axis(full, 1, rows), targets, initial, scales)[0]
         return ((r[1:] - r[0]) / h[:, None]).T
 
-    res = optimize.least_squares(fun, x0, jac=jac, bounds=(lo, hi), method="trf",
+    res = optimize.least_squares(fun, x0[free], jac=jac, bounds=(lo_f, hi_f), method="trf",
                                  x_scale="jac", xtol=1e-10, ftol=1e-10, gtol=1e-10,
                                  max_nfev=400)
-    resid, logc = _residuals(res.x[None, :], targets, initial, scales)
+    theta_hat = full(res.x)
+    resid, logc = _residuals(theta_hat[None, :], targets, initial, scales)
     n_obs = int(resid.shape[1])
     p = res.x.size
     rss = float(np.sum(resid ** 2))
     j = jac(res.x)
     s2 = rss / max(n_obs - p - sum(s.scaled for s, _, _ in targets.series), 1)
-    cov = s2 * np.linalg.pinv(j.T @ j)
-    return Calibration(Params.from_matrix(res.x[None, :]), cov,
+    cov = np.zeros((free.size, free.size))
+    cov[np.ix_(free, free)] = s2 * np.linalg.pinv(j.T @ j)
+    return Calibration(Params.from_matrix(theta_hat[None, :]), cov,
                        {s.id: float(logc[0, k]) for k, (s, _, _) in enumerate(targets.series)},
                        targets, initial, end if end is not None else targets.last_year, rss,
                        n_obs, bool(res.success), int(res.nfev), float(s2))
+
+
+#: the 95 % point of χ² with one degree of freedom (the profile-likelihood region's threshold)
+CHI2_1_95 = 3.841458820694124
+
+
+def profile(cal: Calibration, parameter: str, values) -> pd.DataFrame:
+    r"""Profile of the least-squares fit over one parameter: at each value the other
+    parameters are refitted (:func:`calibrate` with ``fixed``), and
+    :math:`\Delta = (\mathrm{RSS}(v) - \mathrm{RSS}(\hat\theta)) / \hat s^2` is compared with
+    :math:`\chi^2_1(0.95) = 3.84`; values with :math:`\Delta \le 3.84` form the 95 %
+    profile-likelihood region (Venzon & Moolgavkar 1988, Appl. Stat. 37(1); Pawitan 2001,
+    *In All Likelihood*, sec. 3.4).
+
+    Returns one row per value: ``value``, ``rss``, ``delta_rss_over_s2``, ``inside_95``, and
+    the refitted parameters (``fit_<name>``). A value equal to the estimate is not refitted.
+
+    Examples
+    --------
+    >>> truth = Params.single(mu=0.05, tau0=1.2, tau_trend=-0.03, g_urban=0.12, g_rural=0.13,
+    ...                       n0=0.006, n1=-0.0002)
+    >>> init = Initial(year=2000, urban_pop=45906.0, rural_pop=80837.0, urban_income=6280.0,
+    ...                rural_income=2253.4)
+    >>> path = simulate(truth, init, years=8)
+    >>> t = Targets(2000, tuple((s, path.years, getattr(path, s.quantity)[:, 0] * (1 + 0.01 * k))
+    ...                         for k, s in enumerate(SERIES[:6:2] + SERIES[4:6])))
+    >>> cal = calibrate(t, init)
+    >>> prof = profile(cal, "tau_trend", [float(cal.params.tau_trend[0])])
+    >>> float(prof.delta_rss_over_s2.iloc[0]), bool(prof.inside_95.iloc[0])
+    (0.0, True)
+    """
+    if parameter not in CALIBRATED:
+        raise DataError(Issue(f"parameter: {parameter!r} is not one of {', '.join(CALIBRATED)}",
+                              value=parameter))
+    est = cal.params.matrix()[0]
+    j = CALIBRATED.index(parameter)
+    rows = []
+    for v in np.atleast_1d(np.asarray(values, float)):
+        if np.isclose(v, est[j], rtol=0, atol=1e-12):
+            fit, rss = est, cal.rss
+        else:
+            c = calibrate(cal.targets, cal.initial, end=cal.end, start=est,
+                          fixed={parameter: float(v)})
+            fit, rss = c.params.matrix()[0], c.rss
+        delta = max((rss - cal.rss) / cal.s2, 0.0)
+        rows.append({"value": float(v), "rss": float(rss), "delta_rss_over_s2": float(delta),
+                     "inside_95": bool(delta <= CHI2_1_95),
+                     **{f"fit_{k}": float(x) for k, x in zip(CALIBRATED, fit, strict=True)}})
+    return pd.DataFrame(rows)
 
 
 def random_walk_drift(years: np.ndarray, values: np.ndarray, horizon_years: np.ndarray, *,
@@ -345,6 +440,51 @@ def random_walk_drift(years: np.ndarray, values: np.ndarray, horizon_years: np.n
     return np.exp(lz[-1] + drift * (np.asarray(horizon_years) - y[-1]))
 
 
+def diebold_mariano(model_errors: np.ndarray, naive_errors: np.ndarray, *,
+                    horizon: int = 1) -> dict[str, float]:
+    r"""Diebold–Mariano test of equal squared-error accuracy with the small-sample correction
+    of Harvey, Leybourne & Newbold (1997, Int. J. Forecasting 13(2), 281–291).
+
+    With :math:`d_t = e_{m,t}^2 - e_{n,t}^2` over :math:`n` years,
+    :math:`\hat\gamma_k = n^{-1}\sum_{t>k}(d_t-\bar d)(d_{t-k}-\bar d)`,
+    :math:`\mathrm{DM} = \bar d / \sqrt{(\hat\gamma_0 + 2\sum_{k=1}^{h-1}\hat\gamma_k)/n}` and
+    :math:`\mathrm{DM}^* = \mathrm{DM}\sqrt{(n + 1 - 2h + h(h-1)/n)/n}`, referred to Student's
+    t with :math:`n-1` degrees of freedom (two-sided p-value). A positive statistic means the
+    model's errors are larger. A negative long-run variance (possible for :math:`h > 1`) is
+    replaced by :math:`\hat\gamma_0/n`; zero variance with :math:`\bar d \ne 0` gives an
+    infinite statistic (p = 0); fewer than two years give ``nan``.
+
+    Examples
+    --------
+    Loss differentials 0.5, 1.5, 0.5, 1.5: mean 1, γ₀ = 0.25, DM = 1/√(0.25/4) = 4, and
+    DM* = 4 √(3/4) = 2√3:
+
+    >>> r = diebold_mariano(np.sqrt([0.5, 1.5, 0.5, 1.5]), np.zeros(4))
+    >>> round(r["statistic"], 6), round(r["statistic"] ** 2, 6), r["n"]
+    (3.464102, 12.0, 4)
+    """
+    from scipy import stats
+
+    d = np.asarray(model_errors, float) ** 2 - np.asarray(naive_errors, float) ** 2
+    n = d.size
+    h = int(horizon)
+    if n < 2 or not 1 <= h < n:
+        return {"statistic": float("nan"), "p_value": float("nan"), "mean_loss_difference":
+                float(d.mean()) if n else float("nan"), "n": n, "horizon": h}
+    c = d - d.mean()
+    gamma = [float(np.dot(c[k:], c[:n - k]) / n) for k in range(h)]
+    var = (gamma[0] + 2 * sum(gamma[1:])) / n
+    if var <= 0 < gamma[0]:  # a negative long-run variance: γ₀ alone (Diebold & Mariano 1995)
+        var = gamma[0] / n
+    if var <= 0:
+        stat = 0.0 if d.mean() == 0 else float(np.sign(d.mean()) * np.inf)
+    else:
+        stat = float(d.mean() / np.sqrt(var) * np.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n))
+    p = float(2 * stats.t.sf(abs(stat), df=n - 1))
+    return {"statistic": stat, "p_value": p, "mean_loss_difference": float(d.mean()), "n": n,
+            "horizon": h}
+
+
 @dataclass(frozen=True)
 class Validation:
     """Out-of-sample errors of the model calibrated up to ``end`` beside the naive
@@ -353,6 +493,7 @@ class Validation:
     end: int
     calibration: Calibration
     table: pd.DataFrame
+    errors: pd.DataFrame | None = None  # per series and year: the two log errors
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
@@ -361,6 +502,8 @@ class Validation:
 DERIVED = (
     ("urbanisation", ("population_urban", "population_rural"), "urbanisation",
      "城镇化率（现行版本）", "Urbanisation rate (current vintage)"),
+    ("urbanisation_2016_vintage", ("population_urban_2016_vintage", "population_rural_2016_vintage"),
+     "urbanisation", "城镇化率（2016年版）", "Urbanisation rate (2016 vintage)"),
     ("income_ratio_old_survey", ("urban_disposable_income", "rural_net_income"), "income_ratio",
      "城乡居民收入比（分城乡调查）", "Urban–rural income ratio (old survey)"),
     ("income_ratio", ("urban_disposable_income_new_survey", "rural_disposable_income"),
@@ -374,16 +517,55 @@ def validate(targets: Targets, initial: Initial, *, end: int = 2010) -> Validati
     sample root mean squared log error (%) with a random walk with drift.
 
     Rows: every target series with years after ``end``, and the derived urbanisation rate and
-    income ratios (each from one concept's pair of series). ``model_at_least_as_good`` is
-    ``model_rmse <= naive_rmse``.
+    income ratios (each from one concept's pair of series; the urbanisation rate on each
+    vintage, and the current vintage over the 2016 vintage's years: the vintage sensitivity).
+    ``verdict`` is :func:`~urbanrural.methods.simulate.readings.validation_claim`'s
+    Diebold–Mariano decision (Harvey, Leybourne & Newbold 1997; :func:`diebold_mariano`) on
+    the log errors, and ``model_at_least_as_good`` is true unless the naive benchmark is
+    significantly better (or the series too short to test); ``RMSE = 100·√(mean (ln ẑ − ln z)²)``
+    over the years after ``end``; the naive forecast is :func:`random_walk_drift`
+    (Hyndman & Athanasopoulos 2021, sec. 5.2).
+
+    Parameters
+    ----------
+    targets : Targets
+        The observed series, running past ``end``.
+    initial : Initial
+        The observed first year the model starts from.
+    end : int, default 2010
+        The last year of the calibration window.
+
+    Returns
+    -------
+    Validation
+        The calibration on the window and one row per series with its out-of-sample errors.
+
+    Examples
+    --------
+    On the bundled national series, calibrated on 2000–2010, the model forecasts the
+    urbanisation rate of 2011–2024 a little better than the random walk with drift:
+
+    >>> from urbanrural.data.datasets import load_dataset
+    >>> wide = load_dataset("china_national").data.pivot_table(index="year", columns="indicator",
+    ...                                                         values="value")
+    >>> t, init = targets_from_wide(wide, first_year=2000)
+    >>> row = validate(t, init, end=2010).table.set_index("series").loc["urbanisation"]
+    >>> int(row.from_year), int(row.to_year), round(float(row.model_rmse_log_pct), 2)
+    (2011, 2024, 5.33)
+    >>> round(float(row.naive_rmse_log_pct), 2), bool(row.model_at_least_as_good)
+    (5.76, True)
     """
+    from .readings import AT_LEAST_AS_GOOD, validation_claim  # readings imports this module
+
     cal = calibrate(targets, initial, end=end)
     path = simulate(cal.params, initial, years=targets.last_year - initial.year)
     data = {s.id: (y, v) for s, y, v in targets.series}
     meta = {s.id: s for s, _, _ in targets.series}
-    rows = []
+    rows, errors = [], []
 
-    def row(sid, zh, en, quantity, y, v, earlier_drift):
+    def row(sid, zh, en, quantity, y, v, earlier_drift, *, last=None):
+        if last is not None:  # the same years as a shorter series (vintage sensitivity)
+            y, v = y[y <= last], v[y <= last]
         late = y > end
         if not late.any():
             return
@@ -391,6 +573,7 @@ def validate(targets: Targets, initial: Initial, *, end: int = 2010) -> Validati
         if (y <= end).any():
             naive = random_walk_drift(y[y <= end], v[y <= end], y[late])
             anchor = "calibration window"
+            anchor_zh, anchor_en = "校准窗口末年", "end of the calibration window"
         else:  # begins after the window: both forecasts anchored at its first value
             first = y[0]
             model = model * v[0] / getattr(path, quantity)[first - initial.year, 0]
@@ -398,17 +581,23 @@ def validate(targets: Targets, initial: Initial, *, end: int = 2010) -> Validati
             late = late & (y > first)
             model, naive = model[1:], naive[1:]
             anchor = f"first value ({first})"
+            anchor_zh, anchor_en = f"首个观测值（{first}年）", f"its first value ({first})"
         if not late.any():
             return
         obs = v[late]
         e_m = np.log(model) - np.log(obs)
         e_n = np.log(naive) - np.log(obs)
-        rm = 100 * float(np.sqrt(np.mean(e_m ** 2)))
-        rn = 100 * float(np.sqrt(np.mean(e_n ** 2)))
+        claim = validation_claim(e_m, e_n)
+        errors.append(pd.DataFrame({"series": sid, "year": y[late], "model_error_log": e_m,
+                                    "naive_error_log": e_n}))
         rows.append({"series": sid, "name_zh": zh, "name_en": en, "from_year": int(y[late][0]),
                      "to_year": int(y[late][-1]), "n": int(late.sum()), "anchor": anchor,
-                     "model_rmse_log_pct": rm, "naive_rmse_log_pct": rn,
-                     "model_at_least_as_good": bool(rm <= rn)})
+                     "anchor_zh": anchor_zh, "anchor_en": anchor_en,
+                     "model_rmse_log_pct": claim.values["model_rmse"],
+                     "naive_rmse_log_pct": claim.values["naive_rmse"],
+                     "dm_statistic": claim.values["statistic"], "dm_p_value": claim.values["p_value"],
+                     "verdict": claim.verdict,
+                     "model_at_least_as_good": claim.verdict in AT_LEAST_AS_GOOD})
 
     def drift_of(sid):
         if sid is None or sid not in data:
@@ -420,6 +609,7 @@ def validate(targets: Targets, initial: Initial, *, end: int = 2010) -> Validati
     for sid, (y, v) in data.items():
         s = meta[sid]
         row(sid, s.name_zh, s.name_en, s.quantity, y, v, drift_of(s.earlier))
+    derived = {}
     for sid, (a, b), quantity, zh, en in DERIVED:
         if a not in data or b not in data:
             continue
@@ -439,4 +629,12 @@ def validate(targets: Targets, initial: Initial, *, end: int = 2010) -> Validati
             r = ea[1][ja][keep] / eb[1][jb][keep]
             earlier = float((np.log(r[-1]) - np.log(r[0])) / (c2[keep][-1] - c2[keep][0]))
         row(sid, zh, en, quantity, common, vals, earlier or 0.0)
-    return Validation(end, cal, pd.DataFrame(rows))
+        derived[sid] = (common, vals)
+    if "urbanisation" in derived and "urbanisation_2016_vintage" in derived:
+        # vintage sensitivity: the current vintage over the years the 2016 vintage covers
+        last = int(derived["urbanisation_2016_vintage"][0].max())
+        row(f"urbanisation_to_{last}", f"城镇化率（现行版本，仅至{last}年）",
+            f"Urbanisation rate (current vintage, to {last} only)", "urbanisation",
+            *derived["urbanisation"], 0.0, last=last)
+    return Validation(end, cal, pd.DataFrame(rows),
+                      pd.concat(errors, ignore_index=True) if errors else None)

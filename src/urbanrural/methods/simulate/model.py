@@ -74,7 +74,11 @@ absorbs price change and is called *nominal* TFP growth.
 Fixed parameters (assumptions, not estimates): :math:`\alpha = 0.55`, the net investment rates
 :math:`s_t` by period and the output–capital ratio :math:`1/\kappa = 0.53`, from Liu's
 growth-accounting scenarios for China (ChinaXiv 201711.00212, Table 1, as printed; see
-:data:`ASSUMPTIONS`). The first year's stock is split so that returns to capital are equal.
+:data:`ASSUMPTIONS`). They mix the table's rows: :math:`\alpha` is the 2008–2014 row's,
+:math:`1/\kappa` the 1985–2007 row's (the row of the first year, 2000), and the net
+investment rates of 2015–2020 and 2021–2030 are Liu's *scenario* values, used here as history
+for the observed years 2015–2024 as well as for the projection (a stated simplification, not
+data). The first year's stock is split so that returns to capital are equal.
 
 Examples
 --------
@@ -104,13 +108,23 @@ __all__ = ["ASSUMPTIONS", "CALIBRATED", "Initial", "Levers", "Params", "Path", "
 #: ChinaXiv 201711.00212 (2017), Table 1 (scenario "labour input growth"), as printed; copied
 #: in tests/data/simulate/liu_2017_table1.csv.
 ASSUMPTIONS: dict[str, tuple[float, str]] = {
-    "capital_elasticity": (0.55, "Liu (2017) ChinaXiv 201711.00212, Table 1, 2008–2014"),
-    "output_capital_ratio_initial": (0.53, "Liu (2017) Table 1, 1985–2007 (Y/K)"),
-    "investment_rate_1985_2007": (0.2132, "Liu (2017) Table 1, net investment rate 21.32 %"),
-    "investment_rate_2008_2014": (0.3338, "Liu (2017) Table 1, net investment rate 33.38 %"),
-    "investment_rate_2015_2020": (0.20, "Liu (2017) Table 1, net investment rate 20 %"),
-    "investment_rate_2021_2030": (0.20, "Liu (2017) Table 1, net investment rate 20 % "
-                                  "(held after 2030: an assumption of this model)"),
+    "capital_elasticity": (0.55, "刘（2017）表1，2008—2014年一行（与产出资本比取自不同行）/ "
+                           "Liu (2017) ChinaXiv 201711.00212, Table 1, row 2008–2014 "
+                           "(a different row from Y/K: the rows are mixed)"),
+    "output_capital_ratio_initial": (0.53, "刘（2017）表1，1985—2007年一行（起始年2000年所在时期）/ "
+                                     "Liu (2017) Table 1, row 1985–2007 (Y/K), the period of "
+                                     "the first year 2000"),
+    "investment_rate_1985_2007": (0.2132, "刘（2017）表1，净投资率21.32% / Liu (2017) Table 1, "
+                                  "net investment rate 21.32 %"),
+    "investment_rate_2008_2014": (0.3338, "刘（2017）表1，净投资率33.38% / Liu (2017) Table 1, "
+                                  "net investment rate 33.38 %"),
+    "investment_rate_2015_2020": (0.20, "刘（2017）表1，情景值20%，此处当作2015—2020年的历史值 / "
+                                  "Liu (2017) Table 1, scenario value 20 %, used here as the "
+                                  "history of 2015–2020"),
+    "investment_rate_2021_2030": (0.20, "刘（2017）表1，情景值20%，此处亦当作2021—2024年的历史值，"
+                                  "2030年后保持（本模型的设定）/ Liu (2017) Table 1, scenario value "
+                                  "20 %, used here also as the history of 2021–2024; held after "
+                                  "2030 (an assumption of this model)"),
 }
 
 #: The calibrated parameters, in the order of :class:`Params`.

@@ -43,7 +43,17 @@ LEVER_RANGES = {"friction_cut": (0.0, 1.0), "rural_tfp": (-0.05, 0.05),
 @dataclass(frozen=True)
 class Scenario:
     """A named set of lever settings: ``settings`` are ``(lever, from, to, value)`` tuples
-    (``to`` is ``None`` for "to the end")."""
+    (``to`` is ``None`` for "to the end"); settings of one lever add up.
+
+    Examples
+    --------
+    Half the friction removed from 2002, another quarter in 2003 only:
+
+    >>> s = Scenario("hukou", "户籍改革", "Hukou reform",
+    ...              (("friction_cut", 2002, None, 0.5), ("friction_cut", 2003, 2003, 0.25)))
+    >>> s.levers(np.arange(2000, 2005)).friction_cut.tolist(), s.lever_names
+    ([0.0, 0.0, 0.5, 0.75, 0.5], ('friction_cut',))
+    """
 
     key: str
     name_zh: str
@@ -105,6 +115,22 @@ class Scenario:
 def scenarios_from_dict(d: Any, *, source: str = "scenarios") -> tuple[Scenario, ...]:
     """Scenarios from a mapping ``{scenarios: {key: {...}}}`` (a YAML file read); the first
     must be ``baseline`` with no levers, so every effect is measured against it.
+
+    Parameters
+    ----------
+    d : mapping
+        ``{"scenarios": {key: {"name_zh": ..., "name_en": ..., "levers": [{"lever", "from",
+        "to", "value"}, ...]}}}``; levers are those of
+        :data:`~urbanrural.methods.simulate.model.LEVERS`, values within
+        :data:`LEVER_RANGES`.
+    source : str, default "scenarios"
+        Where the mapping came from (a file name), named in every error.
+
+    Returns
+    -------
+    tuple of Scenario
+        In the order given, baseline first. Every bad entry is reported in one
+        :class:`~urbanrural.data.errors.DataError` naming its key and position.
 
     Examples
     --------

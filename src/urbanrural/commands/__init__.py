@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 __all__ = ["COMMANDS", "add_all"]
 
-COMMANDS: tuple[str, ...] = ("serve", "simulate", "paths", "evaluate")
+COMMANDS: tuple[str, ...] = ("serve", "simulate", "robustness", "paths", "evaluate")
 
 
 def add_all(sub, make_parser: Callable) -> None:

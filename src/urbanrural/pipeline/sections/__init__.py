@@ -30,8 +30,9 @@ SECTIONS: dict[str, tuple[str, str, str, str]] = {
     "disparity": ("disparity", "run", "区域差距", "Regional disparity"),
     "convergence": ("convergence", "run", "收敛与空间格局", "Convergence and spatial pattern"),
     "world": ("world", "run", "世界中的中国：城乡基本服务", "China among the world: basic services"),
-    "simulation": ("simulation", "run", "情景模拟", "Scenario simulation"),
+    "robustness": ("robustness", "run", "稳健性", "Robustness"),
     "paths": ("paths", "run", "通往2035年的路径", "Paths to 2035"),
+    "simulation": ("simulation", "run", "情景模拟", "Scenario simulation"),
     "evaluation": ("evaluation", "run", "政策评估", "Policy evaluation"),
     "methods": ("methods", "run", "方法与数据来源", "Methods and sources"),
 }

@@ -200,6 +200,17 @@ def cmd_report(args) -> int:
     if args.spec and args.data is not None:
         flags["fingerprints"] = ()  # other data: the recorded fingerprints no longer apply
     spec, changed = spec.with_overrides(**flags)
+    if args.treatment is not None or args.outcome is not None:
+        # a treatment turns the policy-evaluation section on (before the methods section)
+        spec, more = spec.with_settings("evaluation", treatment=args.treatment,
+                                        outcome=args.outcome)
+        changed += more
+        if "evaluation" not in spec.sections:
+            at = spec.sections.index("methods") if "methods" in spec.sections else \
+                len(spec.sections)
+            spec, _ = spec.with_overrides(
+                sections=(*spec.sections[:at], "evaluation", *spec.sections[at:]))
+            changed.append("sections")
     if args.spec and changed:
         console.print(f"[yellow]flags override {_e(args.spec)}: {_e(', '.join(changed))} / "
                       f"命令行参数覆盖了分析设定中的：{_e('、'.join(changed))}[/yellow]")
@@ -418,6 +429,9 @@ def _bilingual(sp: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .pipeline.sections import SECTION_NAMES
+    from .pipeline.spec import DEFAULT_SECTIONS
+
     p = argparse.ArgumentParser(prog="urbanrural", description=PROG_HELP,
                                 formatter_class=_BilingualHelp, add_help=False,
                                 epilog="example 示例:\n  urbanrural report\n"
@@ -522,14 +536,19 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--spec", default=None, help="analysis.yaml of an earlier run, to re-do "
                      "it; flags given beside it override it 复现已有分析设定，命令行参数优先")
     rep.add_argument("--sections", default=None, help="comma-separated sections 章节（逗号分隔） "
-                     "(default 默认: coverage,national,provinces,disparity,convergence,world,"
-                     "methods)")
+                     f"(default 默认: {','.join(DEFAULT_SECTIONS)}; evaluation with --treatment; "
+                     f"all 全部: {','.join(SECTION_NAMES)})")
     rep.add_argument("--partition", default=None, choices=["macro_region", "belt"],
                      help="regional grouping 区域划分 (default 默认: macro_region)")
     rep.add_argument("--permutations", type=int, default=None,
                      help="permutations of Moran's I and LISA 置换次数 (default 默认: 999)")
     rep.add_argument("--seed", type=int, default=None,
                      help="random seed 随机种子 (default 默认: 12345)")
+    rep.add_argument("--treatment", default=None, metavar="FILE",
+                     help="treatment file (unit and first treated year, CSV or YAML): adds the "
+                          "policy-evaluation section 处理文件（单位与首次处理年份），加入政策评估章节")
+    rep.add_argument("--outcome", default=None, metavar="ID",
+                     help="indicator evaluated with --treatment 政策评估的结果指标")
     rep.add_argument("--out", default="urbanrural-report", help="output folder 输出文件夹")
     rep.add_argument("--lang", default=None, choices=["zh", "en", "both"],
                      help="language the page opens in and of the figures 语言 (default 默认: zh)")

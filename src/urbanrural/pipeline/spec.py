@@ -32,8 +32,10 @@ __all__ = ["AnalysisSpec", "Options", "SPEC_VERSION", "DEFAULT_SECTIONS", "LANGS
 SPEC_VERSION = 2
 LANGS = ("zh", "en", "both")
 PARTITIONS = ("macro_region", "belt")
+# the policy-evaluation section runs when a treatment is named (report --treatment), so it is
+# not among the defaults
 DEFAULT_SECTIONS = ("coverage", "national", "provinces", "disparity", "convergence", "world",
-                    "methods")
+                    "robustness", "paths", "simulation", "methods")
 
 
 @dataclass(frozen=True)

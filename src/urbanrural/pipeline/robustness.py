@@ -71,6 +71,14 @@ class UncertaintyChoices:
         when there are at least two); ``()`` for none.
     weight_noise : ε of the multipliers U(1 − ε, 1 + ε) (0: no noise).
     noise_sets : number of noisy weight sets the weight-noise factor picks from.
+
+    Examples
+    --------
+    >>> c = UncertaintyChoices.single()
+    >>> c.weighting, c.weight_noise
+    ((), 0.0)
+    >>> UncertaintyChoices.coerce({"aggregation": ["weighted_sum", "geometric"]}).aggregation
+    ('weighted_sum', 'geometric')
     """
 
     normalisation: tuple[str, ...] | None = None
@@ -116,6 +124,16 @@ class IndexUncertainty:
         year whose order reverses in most draws) and ``choices`` (every factor's levels).
     result : the arrays (:class:`~urbanrural.methods.robustness.uncertainty.RankUncertainty`).
     notes : (zh, en) notes on default levels left out, and why.
+
+    Examples
+    --------
+    With one level of every factor, every draw is the nominal index:
+
+    >>> import urbanrural as ur
+    >>> u = index_uncertainty(ur.load_dataset("world_countries"), "urban_rural_services",
+    ...                       choices=UncertaintyChoices.single(), n=8, sobol=False)
+    >>> u.ranked_over, sorted(u.tables)[:3]
+    ('regions', ['choices', 'ranks', 'reversals'])
     """
 
     framework: str
@@ -205,14 +223,32 @@ def index_uncertainty(panel: Panel, framework: str | Framework | dict, *,
 
     Parameters
     ----------
-    panel : the data; framework : a built-in name, a YAML path, a dict or a Framework.
-    choices : :class:`UncertaintyChoices` or a mapping of factor → levels (default:
-        ``UncertaintyChoices()``).
-    n : draws asked for (with ``sobol``: N·(D + 2) ≤ n draws, N a power of two).
-    seed : seed of the design, the noisy weights and the bootstrap.
-    top_k : the k of the top-k and bottom-k shares.
-    dask_client : a ``distributed.Client`` to evaluate the chunks of draws on.
-    result : run_index's result for this panel and framework, when already computed.
+    panel : Panel
+        The data the framework is computed on.
+    framework : str, dict or Framework
+        A built-in framework name, a YAML path, a mapping or a loaded Framework.
+    choices : UncertaintyChoices or mapping, optional
+        The levels of every factor (default: ``UncertaintyChoices()``, every level).
+    n : int, default 1000
+        Draws asked for (with ``sobol``: N·(D + 2) ≤ n draws, N a power of two).
+    seed : int, default 0
+        Seed of the design, the noisy weights and the bootstrap.
+    sobol : bool, default True
+        Saltelli's design and Sobol' indices; ``False`` draws the factors at random.
+    top_k : int, default 3
+        The k of the top-k and bottom-k shares.
+    dask_client : distributed.Client, optional
+        A client to evaluate the chunks of draws on (the same chunks as in process, so the
+        result is identical for the same seed).
+    chunk_draws : int, default 256
+        Draws evaluated together as one array batch (bounds memory).
+    result : IndexResult, optional
+        run_index's result for this panel and framework, when already computed.
+
+    Returns
+    -------
+    IndexUncertainty
+        Its ``tables``: ``ranks``, ``sobol``, ``sobol_ranks``, ``reversals`` and ``choices``.
 
     Examples
     --------

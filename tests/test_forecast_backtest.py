@@ -57,15 +57,38 @@ def test_coverage_is_measured_and_shows_miscalibration():
 
 def test_grey_models_enter_the_pool_only_when_they_beat_naive2():
     y = np.array([5.0, 5.5, 6.1, 6.6, 7.4, 8.1, 9.0, 9.8, 10.9, 12.0])  # near-exponential
+    # 4 origins × 2 horizons = 7 errors: GM(1,1) is far ahead of Naive2 (relative MASE 0.04)
+    # but 7 overlapping errors are too few to admit it (referee finding 2/9)
     bt = backtest(y, 2, methods=["gm11", "holt"], origins=[6, 7, 8, 9])
     ov = bt.overall.set_index("method")
-    assert ov.loc["gm11", "mase"] < ov.loc["naive2", "mase"]
-    assert "gm11" in eligible_pool(bt)
+    assert ov.loc["gm11", "relative_mase"] == pytest.approx(0.038, abs=0.001) and ov.loc["gm11", "n"] == 7
+    assert "gm11" not in eligible_pool(bt, y=y)
+    # 6 origins: 11 errors, relative MASE 0.057 — now admitted
+    bt11 = backtest(y, 2, methods=["gm11", "holt"], origins=[4, 5, 6, 7, 8, 9])
+    assert bt11.overall.set_index("method").loc["gm11", "n"] == 11
+    assert "gm11" in eligible_pool(bt11, y=y)
+    # a noisy flat series: GM(1,1) at 0.76 × Naive2 on 4 errors, Verhulst 6.3 × Naive2: neither
     flat = np.array([5.0, 5.4, 4.9, 5.3, 5.0, 5.2, 4.8, 5.5, 5.0, 5.1])
     bt2 = backtest(flat, 1, methods=["gm11", "verhulst"], origins=[6, 7, 8, 9])
-    ov2 = bt2.overall.set_index("method")
-    for m in ("gm11", "verhulst"):
-        assert (m in eligible_pool(bt2)) == bool(ov2.loc[m, "mase"] < ov2.loc["naive2", "mase"])
+    assert not {"gm11", "verhulst"} & set(eligible_pool(bt2, y=flat))
+
+
+def test_grey_entry_rule_is_the_printed_verdict():
+    from urbanrural.methods.forecast.backtest import grey_admitted
+    from urbanrural.methods.forecast.claims import benchmark_claim
+
+    # relative MASE 0.96: "level with Naive2" on the page, so it may not enter (the old rule
+    # "relative MASE < 1" let it in: referee finding 3)
+    assert benchmark_claim(0.96, n=50).verdict == "level_with_naive2"
+    assert not grey_admitted("dgm21", 0.96, 50, full_n=50)
+    assert grey_admitted("dgm21", 0.90, 50, full_n=50)
+    assert not grey_admitted("dgm21", 0.90, 48, full_n=50)  # not scored at every origin
+    # doubling each year: level ratios 0.5, outside (e^{-2/9}, e^{2/9}) = (0.8007, 1.2488) for
+    # 8 points, so GM(1,1) fails its applicability test; DGM(2,1) has no such test
+    doubling = 2.0 ** np.arange(8)
+    assert not grey_admitted("gm11", 0.5, 20, full_n=20, y=doubling)
+    assert not grey_admitted("gm11_rolling", 0.5, 20, full_n=20, y=doubling)
+    assert grey_admitted("dgm21", 0.5, 20, full_n=20, y=doubling)
 
 
 def test_bad_origins():

@@ -62,17 +62,54 @@ def test_combination_paths_are_the_median_of_member_paths():
     normals = np.random.default_rng(5).standard_normal((300, 5))
     one = simulate_combination(URB, 4, ["holt"], draws=300, seed=5)
     assert one == pytest.approx(simulate_paths(URB, 4, "holt", normals=normals))
-    # two identical deterministic members outvote a random one in every draw
+    # grey members have no error model and are left out: before, two identical deterministic
+    # members outvoted the random one and every draw equalled the GM(1,1) forecast (finding 1)
     grey = paths(URB, 4, "gm11")[0][0]
     three = simulate_combination(URB, 4, ["drift", "gm11", "gm11"], draws=300)
-    assert three == pytest.approx(np.broadcast_to(grey, (300, 4)))
+    assert three == pytest.approx(simulate_combination(URB, 4, ["drift"], draws=300))
+    assert not np.isclose(three, grey).all(axis=1).any()
     with pytest.raises(DataError, match="arima"):
         simulate_combination(URB, 4, ["arima"], draws=10)
+    with pytest.raises(DataError, match="no member"):
+        simulate_combination(URB, 4, ["gm11"], draws=10)
+
+
+def test_probability_by_the_target_year_counts_earlier_crossings():
+    # by hand: path 1 dips to 1.9 in 2031 and ends at 2.1; path 2 never reaches 2.0; path 3
+    # ends at 1.95
+    years = [2030, 2031, 2032]
+    p = [[2.2, 1.9, 2.1], [2.3, 2.2, 2.1], [2.1, 2.05, 1.95]]
+    assert probability_target_met(years, p, 2.0, 2032) == pytest.approx(1 / 3)
+    assert probability_target_met(years, p, 2.0, 2032, by=True) == pytest.approx(2 / 3)
+    assert probability_target_met(years, p, 2.0, 2031, by=True) == pytest.approx(1 / 3)
+    assert probability_target_met(years, p, 2.15, 2030, by=True, direction="above") == pytest.approx(2 / 3)
+
+
+def test_fan_from_paths_quantiles():
+    from urbanrural.methods.forecast.targets import fan_from_paths
+
+    # 1..1000: the 10 % and 90 % quantiles (linear interpolation) are 100.9 and 900.1
+    lo, hi = fan_from_paths(np.arange(1.0, 1001.0)[:, None], (80,))
+    assert lo[80][0] == pytest.approx(100.9) and hi[80][0] == pytest.approx(900.1)
 
 
 def test_claims():
     assert benchmark_claim(0.94).verdict == "beats_naive2"
     assert benchmark_claim(0.96).verdict == "level_with_naive2"
+    # the income ratio's drift: 0.54 × Naive2 on 7 errors (4 origins, 8 points) — no verdict
+    assert benchmark_claim(0.543, n=7).verdict == "too_few_errors"
+    assert benchmark_claim(0.543, n=10).verdict == "beats_naive2"
+    from urbanrural.methods.forecast.claims import growth_gap_claim, path_label
+
+    # by hand: from 2.5588 (2020) to a target of 2.6 by 2035 with urban incomes at 7.4734 % a
+    # year, rural incomes need 1.074734 × (2.5588/2.6)^(1/15) − 1 = 7.3590 %: slower, a gap
+    # of −0.1144 points (the template used to print "points faster" whatever the sign)
+    gr = float(required_growth(2.5588, 2.6, 15, 0.074734))
+    assert gr == pytest.approx(1.074734 * (2.5588 / 2.6) ** (1 / 15) - 1)
+    assert 100 * gr == pytest.approx(7.3590, abs=1e-4)
+    assert growth_gap_claim(100 * gr - 7.4734).verdict == "rural_slower"
+    assert growth_gap_claim(9.2532 - 7.4734).verdict == "rural_faster"
+    assert "不晚于" in path_label("met_by_target_year", "zh")
     assert target_claim(2036.0, 2035, 2040).verdict == "met_after_target_year"
     assert likelihood_claim(2 / 3).verdict == "likely" and likelihood_claim(0.34).verdict == "about_even"
     c = projection_claim(61.428, 63.89)

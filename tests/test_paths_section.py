@@ -12,9 +12,15 @@ import pytest
 import urbanrural as ur
 from urbanrural.data.errors import DataError
 from urbanrural.outputs.render import render_page
+from urbanrural.pipeline import paths as paths_pipeline
 from urbanrural.pipeline.analysis import run_analysis
 from urbanrural.pipeline.sections.paths import Settings
 from urbanrural.pipeline.spec import AnalysisSpec
+
+
+def ur_likelihood(p):
+    # the IPCC bands of likelihood_claim, restated from their definition (p ≥ 2/3, ≤ 1/3)
+    return "likely" if p >= 2 / 3 else "unlikely" if p <= 1 / 3 else "about_even"
 
 
 @pytest.fixture(scope="module")
@@ -65,12 +71,49 @@ def test_backtest_against_naive2(result):
         single = sub[sub.method != "combination"].iloc[0]
         comb = sub[sub.method == "combination"].iloc[0]
         assert chosen == (single["method"] if single["mase"] < 0.5 * comb["mase"] else "combination")
-        assert sub[sub.method == chosen].verdict.iloc[0] == "beats_naive2"
-        assert (sub.verdict == np.where(sub.relative_mase < 0.95, "beats_naive2",
-                                        np.where(sub.relative_mase > 1.05, "worse_than_naive2",
-                                                 "level_with_naive2"))).all()
     ir = bt[bt.series == "income_ratio"]
     assert ir.max_horizon.iloc[0] == 2 and ir.origins.iloc[0] == 4  # 8 points: thin evidence
+    # 4 origins × horizons 1–2 = 7 overlapping errors: no method may be said to beat Naive2
+    # (drift at 0.54 × Naive2 used to be printed as "beats Naive2": finding 9)
+    assert (ir.n == 7).all() and (ir.verdict == "too_few_errors").all()
+    assert set(ir.verdict_en) == {"too few backtest errors to judge (under 10)"}
+    u = bt[bt.series == "urbanisation"].set_index("method")
+    assert (u.n == 50).all()  # 12 origins, horizons 1–5
+    assert u.loc["damped", "verdict"] == "beats_naive2" and u.loc["ses", "verdict"] == "level_with_naive2"
+    # the income ratio: grey models scored on 7 errors stay out of the combination (finding 2)
+    assert s.facts["series"]["income_ratio"]["method"] == "combination"
+    # the recorded rule is the rule applied (finding 7)
+    assert "0.5 × the combination's" in s.options["selection"]
+    assert "beats_naive2" in s.options["selection"] and s.options["minimum_scored_errors"] == 10
+
+
+def test_fan_and_probabilities_come_from_the_same_paths(nat):
+    from urbanrural.methods.forecast.models import GREY_METHODS, forecast_pool, paths
+    from urbanrural.methods.forecast.targets import probability_target_met, simulate_combination
+    spec = paths_pipeline.NATIONAL_SERIES[0]
+    years, values = paths_pipeline.series_from_wide(nat, spec)
+    r = paths_pipeline.run_series(spec, years, values, until=2035, level=(80, 95), draws=2000, seed=12)
+    f = r.forecast_frame().set_index("year")
+    # the grey models (7 backtest errors) are not members; Verhulst alone would say 0.468 in
+    # 2035, and a grey member used to sit in 45 % of the simulated draws (finding 1)
+    members = forecast_pool(values, 15)["combination"].members
+    assert r.forecast.method == "combination" and not set(GREY_METHODS) & set(members)
+    assert paths(values, 15, "verhulst")[0][0, -1] == pytest.approx(0.468, abs=0.001)
+    assert f.loc[2035, "mean"] > 2.0
+    # an independent set of 2000 paths (another seed) gives the same 2035 fan within MC error
+    other = simulate_combination(values, 15, members, draws=2000, seed=99)[:, -1]
+    # (the share of the other paths below each shown bound is its level within 3 binomial
+    # standard errors of the difference of two samples of 2000)
+    for q, col in ((0.1, "lower_80"), (0.9, "upper_80"), (0.025, "lower_95"), (0.975, "upper_95")):
+        share = np.mean(other <= f.loc[2035, col])
+        assert share == pytest.approx(q, abs=3 * np.sqrt(2 * q * (1 - q) / 2000)), col
+    # P(ratio ≤ lower 80 % bound in 2035) is 0.10 and P(≤ upper bound) 0.90, as the fan says;
+    # before, P(≤ 2.2) was printed as 0.63 against a fan implying 0.1–0.2
+    for col, share in (("lower_80", 0.10), ("upper_80", 0.90), ("lower_95", 0.025)):
+        p = probability_target_met(r.future_years, r.paths, f.loc[2035, col], 2035)
+        assert p == pytest.approx(share, abs=0.01), col
+    p22 = probability_target_met(r.future_years, r.paths, 2.2, 2035)
+    assert f.loc[2035, "lower_80"] < 2.2 < f.loc[2035, "mean"] and 0.1 < p22 < 0.5
 
 
 def test_targets_by_hand_from_their_cells(result, nat):
@@ -113,6 +156,33 @@ def test_scenarios_and_the_un_projection(result, nat):
     assert row.actual == pytest.approx(100 * nat.loc[2020, "population_urban"]
                                        / nat.loc[2020, "population_total"])
     assert (x.verdict == "underestimated").all() and (x.error < 0).all()
+    # the level error is the revision of the base: UN 59.152 % for 2018 (the base year) against
+    # NBS's census-revised 61.500 %; scored as the change since 2018, 2024: +6.392 points
+    # projected (65.544 − 59.152) against +5.496 (66.997 − 61.500) — an overestimate (finding 4)
+    base = 100 * nat.loc[2018, "population_urban"] / nat.loc[2018, "population_total"]
+    assert base == pytest.approx(61.500, abs=0.001)
+    last = x[x.year == 2024].iloc[0]
+    assert last.projected_change == pytest.approx(65.544 - 59.152)
+    assert last.actual_change == pytest.approx(last.actual - base)
+    assert last.actual_change == pytest.approx(5.496, abs=0.001)
+    assert last.verdict_change == "overestimated"
+    assert x.verdict_change.tolist() == ["on_target", "underestimated", "overestimated",
+                                         "overestimated", "overestimated", "overestimated"]
+    # "all" of the underestimate is the revision (to within 0.12 points, the 2020 residue):
+    # in no year is the change underestimated by more than that
+    assert (x.change_error > -0.12).all() and (x.error < -1.4).all()
+    assert "all of the underestimate" in s.facts["exante"]["caveat_en"]
+    assert "全部来自数据修订" in s.facts["exante"]["caveat_zh"]
+    # the scenario labels name the years their assumptions use (finding 14)
+    for sc in paths_pipeline.load_scenarios():
+        for per in sc["periods"]:
+            for fld in ("urban_income_growth", "urbanisation_change", "population_growth"):
+                y0, y1 = per[fld]["observed"]
+                assert f"{y0}—{y1}" in sc["label_zh"] and f"{y0}–{y1}" in sc["label_en"], (sc["name"], fld)
+    # bilingual words beside every code in the workbook (finding 15)
+    assert {"basis_zh", "basis_en"} <= set(a.columns)
+    assert a.basis_zh.iloc[0] == "观测 2013—2020" and a.basis_en.iloc[0] == "observed 2013–2020"
+    assert x.verdict_change_zh.iloc[-1] == "高估了实际值"
 
 
 def test_every_number_in_the_page_is_its_cell(result):
@@ -128,6 +198,24 @@ def test_every_number_in_the_page_is_its_cell(result):
         assert abs(float(shown.replace(",", "")) - v) <= 0.5 * 10 ** -int(digits) + 1e-9
     assert "通往2035年的路径" in html and "Paths to 2035" in html
     assert "样本外优于Naive2基准" in html and "beats Naive2 out of sample" in html
+    # the direction of the growth gap is a claim, not a fixed word (finding 8)
+    assert "points faster" not in html and "比城镇快" not in html
+    t = result.section("paths").table("paths_targets").frame
+    assert (t.verdict_gap == np.where(t.growth_gap_pp > 0, "rural_faster", "rural_slower")).all()
+    assert "rural incomes must grow faster than urban ones" in html
+    # n and the measured coverage beside the verdict: the combination's 95 % intervals covered
+    # 5 of the 7 income-ratio backtest errors (finding 9)
+    bt = sheets["paths_backtest"]
+    comb = bt[(bt.series == "income_ratio") & (bt.method == "combination")].iloc[0]
+    assert comb.n == 7 and comb.coverage_95 == pytest.approx(5 / 7)
+    assert re.search(r"95 % intervals covered <span[^>]*>0\.71</span> of the errors", html)
+    assert "too few backtest errors to judge" in html
+    # in and by the target year, both labelled (finding 13); by ≥ in
+    assert (t.probability_by >= t.probability).all()
+    assert (t.verdict_probability == [ur_likelihood(p) for p in t.probability_by]).all()
+    assert "meet it by 2035" in html and "in 2035 itself" in html and "不晚于2035年达标" in html
+    # the ARIMA note no longer promises a command-line option that does not exist (finding 6)
+    assert "from the command line" not in html
 
 
 def test_settings_are_checked():
@@ -139,7 +227,7 @@ def test_settings_are_checked():
     assert changed == ["settings.paths.targets"] and spec.setting("paths").targets == (2.1,)
 
 
-def test_paths_command(tmp_path):
+def test_paths_command(tmp_path, capsys):
     from urbanrural.cli import main
 
     out = tmp_path / "paths"
@@ -149,6 +237,21 @@ def test_paths_command(tmp_path):
         assert (out / name).exists(), name
     t = pd.read_csv(out / "targets.csv")
     assert t.target_year.tolist() == [2035] and t.target.tolist() == [2.0]
+    assert {"verdict_probability_zh", "verdict_probability_en", "probability_by"} <= set(t.columns)
+    import yaml
+
+    from urbanrural.methods.forecast.models import forecast_pool
+
+    rec = yaml.safe_load((out / "paths.yaml").read_text(encoding="utf-8"))
+    d = ur.load_dataset("china_national").data
+    w = d.pivot(index="year", columns="indicator", values="value")
+    ir = (w.urban_disposable_income_new_survey / w.rural_disposable_income).dropna().to_numpy()
+    auto = forecast_pool(ir, 15)["auto"]
+    assert rec["selection"] == auto.selection and "0.5 × the combination's" in rec["selection"]
+    page = (out / "fan_chart.html").read_text(encoding="utf-8")
+    assert "组合预测（中位数）" in page and "point forecast (combination)" not in page
+    console = capsys.readouterr().out
+    assert "已写出" in console and "不晚于目标年份" in console
     assert main(["paths", "--target", "2035=2.0", "--out", str(tmp_path / "x")]) == 1
 
 

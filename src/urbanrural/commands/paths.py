@@ -51,7 +51,10 @@ def add(sub, make_parser) -> None:
 
 
 def _traces(h, f, scenarios) -> list[dict]:
+    from ..methods.forecast.models import METHOD_LABELS
+
     x0, y0 = int(h.year.iloc[-1]), float(h.value.iloc[-1])
+    m_zh, m_en = METHOD_LABELS.get(f.method.iloc[0], (f.method.iloc[0], f.method.iloc[0]))
     xs = [x0, *f.year.astype(int).tolist()]
     out: list[dict] = []
     for lv, colour in ((95, "rgba(0,114,178,0.15)"), (80, "rgba(0,114,178,0.30)")):
@@ -65,7 +68,7 @@ def _traces(h, f, scenarios) -> list[dict]:
                     "name": (f"{lv}%预测区间", f"{lv} % prediction interval")})
     out.append({"type": "scatter", "mode": "lines", "x": xs, "y": [y0, *f["mean"]],
                 "line": {"color": "#0072B2", "dash": "dash"},
-                "name": (f"点预测（{f.method.iloc[0]}）", f"point forecast ({f.method.iloc[0]})")})
+                "name": (f"点预测（{m_zh}）", f"point forecast ({m_en})")})
     out.append({"type": "scatter", "mode": "lines+markers", "x": h.year.astype(int).tolist(),
                 "y": h.value.tolist(), "line": {"color": "#222"}, "name": ("观测值", "observed")})
     if scenarios is not None:
@@ -165,7 +168,8 @@ def run(args) -> int:
 
     from ..data.errors import DataError, Issue
     from ..data.registry import NATIONAL_CODE
-    from ..methods.forecast.claims import path_label
+    from ..methods.forecast.claims import MIN_SCORED_ERRORS, path_label
+    from ..methods.forecast.models import SELECTION_RULE, SINGLE_MODEL_MARGIN
     from ..outputs.destination import OutputFolder
     from ..outputs.tables import write_tables
     from ..pipeline import paths as P  # noqa: N812 - the paths pipeline, named apart from this module
@@ -178,7 +182,7 @@ def run(args) -> int:
     spec = P.series_spec(args.indicator)
     dest = OutputFolder(args.out, command="paths", force=args.force)
     for note in dest.notes:
-        print(f"note: {note}")
+        print(f"note 提示: {note}")
     panel = open_source(args.data)
     data = panel.data
     out = P.run_regions(data, spec, until=until, targets=targets, draws=args.draws,
@@ -206,9 +210,9 @@ def run(args) -> int:
                                                  ratio=ratio, urbanisation=urb, until=until)
             scen = scen[scen.series == spec.id].assign(region_code=NATIONAL_CODE)
         except DataError as exc:
-            print(f"note: scenarios not computed 情景未计算: {exc}")
+            print(f"note 提示: scenarios not computed 情景未计算: {exc}")
     elif args.scenarios:
-        print("note: scenarios apply to the national income ratio and urbanisation only "
+        print("note 提示: scenarios apply to the national income ratio and urbanisation only "
               "情景仅适用于全国收入比与城镇化率")
     tables = {"forecast": out["forecast"], "backtest": out["backtest"], "targets": out["targets"],
               "history": out["history"], "skipped": out["skipped"]}
@@ -232,15 +236,18 @@ def run(args) -> int:
                   [{"year": y, "value": v} for y, v in targets], "direction": spec.direction
                   if args.direction is None else args.direction, "draws": args.draws,
                   "seed": args.seed, "scenarios": args.scenarios or "paths_default.yaml",
-                  "selection": "least rolling-origin MASE; grey models only where they beat Naive2"}
+                  "selection": SELECTION_RULE.format(1 - SINGLE_MODEL_MARGIN),
+                  "minimum_scored_errors": MIN_SCORED_ERRORS}
         (folder / "paths.yaml").write_text(yaml.safe_dump(record, allow_unicode=True,
                                                           sort_keys=False), encoding="utf-8")
     for r in out["targets"].itertuples():
         met = "—" if r.year_met != r.year_met else f"{r.year_met:.0f}"
-        print(f"{r.region_code} {spec.id} {r.target_year}:{r.target:g} — {r.forecast_method}: "
-              f"year met 达标年份 {met}; P = {r.probability:.2f} "
-              f"({path_label(r.verdict_probability, 'en')} / {path_label(r.verdict_probability, 'zh')})")
+        m_zh, m_en = P.METHOD_LABELS[r.forecast_method]
+        print(f"{r.region_code} {spec.id} {r.target_year}:{r.target:g} — {m_en} {m_zh}: "
+              f"year met 达标年份 {met}; P(by {r.target_year} 不晚于目标年份) = {r.probability_by:.2f} "
+              f"({path_label(r.verdict_probability, 'en')} / {path_label(r.verdict_probability, 'zh')}); "
+              f"P(in {r.target_year} 目标年份当年) = {r.probability:.2f}")
     if len(out["skipped"]):
-        print(f"{len(out['skipped'])} region(s) not forecast 未预测的地区 (see skipped.csv)")
-    print(f"wrote {len(dest.files)} files to {dest.path}")
+        print(f"{len(out['skipped'])} region(s) not forecast 未预测的地区 (see skipped.csv 见 skipped.csv)")
+    print(f"wrote {len(dest.files)} files to {dest.path} 已写出 {len(dest.files)} 个文件")
     return 0

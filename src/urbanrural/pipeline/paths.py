@@ -12,7 +12,7 @@ old survey's ratio — and the urbanisation rate of the current data vintage
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -21,10 +21,18 @@ import pandas as pd
 
 from ..data.errors import DataError, Issue
 from ..methods.forecast.backtest import Backtest
-from ..methods.forecast.claims import benchmark_claim, likelihood_claim, projection_claim, target_claim
+from ..methods.forecast.claims import (
+    benchmark_claim,
+    growth_gap_claim,
+    likelihood_claim,
+    path_label,
+    projection_claim,
+    target_claim,
+)
 from ..methods.forecast.models import METHOD_LABELS, forecast_pool
 from ..methods.forecast.targets import (
     SIMULABLE,
+    fan_from_paths,
     probability_target_met,
     required_growth,
     simulate_combination,
@@ -35,7 +43,21 @@ from ..methods.forecast.targets import (
 __all__ = ["SeriesSpec", "NATIONAL_SERIES", "series_from_wide", "PathRun", "run_series", "run_regions",
            "series_spec", "observed_growth",
            "load_scenarios", "scenario_paths", "load_projections", "score_projections",
-           "target_table", "resolve_assumption"]
+           "target_table", "resolve_assumption", "with_verdict_words"]
+
+
+def with_verdict_words(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``frame`` with ``<col>_zh`` and ``<col>_en`` after each verdict-code column: the words
+    of :func:`~urbanrural.methods.forecast.claims.path_label`, so that a workbook reader
+    never meets a bare code."""
+    out = frame.copy()
+    for c in columns:
+        if c not in out:
+            continue
+        at = out.columns.get_loc(c) + 1
+        out.insert(at, f"{c}_en", [path_label(v, "en") for v in out[c]])
+        out.insert(at, f"{c}_zh", [path_label(v, "zh") for v in out[c]])
+    return out
 
 
 @dataclass(frozen=True)
@@ -105,19 +127,21 @@ class PathRun:
         ov.insert(0, "series", self.spec.id)
         ov.insert(2, "method_zh", ov.method.map(lambda m: METHOD_LABELS[m][0]))
         ov.insert(3, "method_en", ov.method.map(lambda m: METHOD_LABELS[m][1]))
-        ov["verdict"] = [benchmark_claim(r).verdict for r in ov.relative_mase]
+        ov["verdict"] = [benchmark_claim(r, n=n).verdict for r, n in zip(ov.relative_mase, ov.n,
+                                                                          strict=True)]
         ov["max_horizon"] = int(self.backtest.summary.horizon.max())
         ov["origins"] = int(self.backtest.errors.n_train.nunique())
-        return ov
+        return with_verdict_words(ov, ["verdict"])
 
 
 def run_series(spec: SeriesSpec, years: np.ndarray, values: np.ndarray, *, until: int,
                level: Sequence[int], draws: int, seed: int) -> PathRun:
     """Forecast to ``until`` with ``method="auto"`` (chosen by rolling-origin error), and
     simulate ``draws`` paths of the chosen forecast: the combination's paths
-    (:func:`~urbanrural.methods.forecast.targets.simulate_combination`), a model's own, or —
-    for a grey model, which has no probability model — those of the best-ranked model that
-    has one."""
+    (:func:`~urbanrural.methods.forecast.targets.simulate_combination`, its members with an
+    error model), a model's own, or — for a grey model, which has no probability model —
+    those of the best-ranked model that has one. The fan's bounds are the quantiles of these
+    paths, so that the fan and the probabilities read from the paths agree."""
     h = int(until - years[-1])
     if h < 1:
         raise DataError(Issue(f"paths: series {spec.id} already reaches {years[-1]}, past {until}"))
@@ -131,6 +155,8 @@ def run_series(spec: SeriesSpec, years: np.ndarray, values: np.ndarray, *, until
         # a grey model has no probability model: the best-ranked model that has one
         path_method = next(m for m in (f.method, *f.members) if m in SIMULABLE)
         sims = simulate_paths(values, h, path_method, draws=draws, seed=seed)
+    lo, hi = fan_from_paths(sims, f.levels)
+    f = replace(f, lower=lo, upper=hi)
     return PathRun(spec, years, values, np.arange(years[-1] + 1, until + 1), f, bt, path_method,
                    sims)
 
@@ -227,10 +253,11 @@ def scenario_paths(scenarios: list[dict], *, data: Mapping[str, tuple[np.ndarray
             for fld in _FIELDS:
                 v, src = resolve_assumption(per[fld], data=data, field=fld, where=where)
                 vals[fld] = v
+                basis_zh = "给定" if src == "given" else src.replace("observed ", "观测 ").replace("–", "—")
                 assumptions.append({"scenario": sc["name"], "label_zh": sc["label_zh"],
                                     "label_en": sc["label_en"], "from": int(per["from"]),
                                     "to": int(per["to"]), "assumption": fld, "value": v,
-                                    "basis": src})
+                                    "basis": src, "basis_zh": basis_zh, "basis_en": src})
             for yr in range(int(per["from"]), int(per["to"]) + 1):
                 per_year[yr] = vals
         for sid, (yrs, vals), step in (("income_ratio", ratio, "ratio"),
@@ -263,7 +290,10 @@ def score_projections(projections: list[dict], observed: Mapping[str, tuple[np.n
                       ) -> pd.DataFrame:
     """Each projected year after the year the projection was made that has an outcome:
     projected, actual, error (projected − actual) and the verdict of
-    :func:`~urbanrural.methods.forecast.claims.projection_claim`."""
+    :func:`~urbanrural.methods.forecast.claims.projection_claim`; and the same for the change
+    since the base year ``made_in`` (projected − projected base vs actual − actual base), which
+    takes out a revision of the base data (UN 2018: 59.152 % for 2018 against NBS's revised
+    61.50 %)."""
     rows = []
     for pr in projections:
         if pr["series"] not in observed:
@@ -275,18 +305,31 @@ def score_projections(projections: list[dict], observed: Mapping[str, tuple[np.n
             if yr <= int(pr["made_in"]) or yr not in actual:
                 continue
             c = projection_claim(float(v), actual[yr])
-            rows.append({"projection": pr["id"], "series": pr["series"], "made_in": int(pr["made_in"]),
-                         "year": yr, "horizon": yr - int(pr["made_in"]), "projected": float(v),
-                         "actual": actual[yr], "error": c.values["error"], "verdict": c.verdict})
-    return pd.DataFrame(rows, columns=["projection", "series", "made_in", "year", "horizon",
-                                       "projected", "actual", "error", "verdict"])
+            base = int(pr["made_in"])
+            if base not in actual or base not in pr["values"]:
+                raise DataError(Issue(f"projection {pr['id']}: base year {base} needs both a "
+                                      "projected and an observed value to score the change"))
+            pc, ac = float(v) - float(pr["values"][base]), actual[yr] - actual[base]
+            cc = projection_claim(pc, ac)
+            rows.append({"projection": pr["id"], "series": pr["series"], "made_in": base,
+                         "year": yr, "horizon": yr - base, "projected": float(v),
+                         "actual": actual[yr], "error": c.values["error"], "verdict": c.verdict,
+                         "projected_change": pc, "actual_change": ac,
+                         "change_error": cc.values["error"], "verdict_change": cc.verdict})
+    out = pd.DataFrame(rows, columns=["projection", "series", "made_in", "year", "horizon",
+                                      "projected", "actual", "error", "verdict",
+                                      "projected_change", "actual_change", "change_error",
+                                      "verdict_change"])
+    return with_verdict_words(out, ["verdict", "verdict_change"])
 
 
 def target_table(run: PathRun, targets: Sequence[float], *, target_year: int,
                  urban_growth_pct: float) -> pd.DataFrame:
     """Per ratio target: the rural growth needed by ``target_year`` given urban growth
     ``urban_growth_pct`` (the observed rate), the growth gap in points, the first year the
-    point forecast meets it, and the share of simulated paths meeting it in the target year."""
+    point forecast meets it, and the shares of simulated paths meeting it in the target year
+    (``probability``) and by it (``probability_by``: in any year up to it; the verdict
+    ``verdict_probability`` reads this one)."""
     r0, y0 = float(run.values[-1]), int(run.years[-1])
     T = target_year - y0
     rows = []
@@ -295,15 +338,19 @@ def target_table(run: PathRun, targets: Sequence[float], *, target_year: int,
         ym = year_target_met(run.future_years, run.forecast.mean, tv, direction=run.spec.direction)
         p = probability_target_met(run.future_years, run.paths, tv, target_year,
                                    direction=run.spec.direction)
+        p_by = probability_target_met(run.future_years, run.paths, tv, target_year,
+                                      direction=run.spec.direction, by=True)
         rows.append({"series": run.spec.id, "target": float(tv), "target_year": target_year,
                      "start_year": y0, "start_value": r0, "years": T,
                      "urban_growth_pct": urban_growth_pct, "required_rural_growth_pct": gr,
-                     "growth_gap_pp": gr - urban_growth_pct, "year_met": ym,
+                     "growth_gap_pp": gr - urban_growth_pct,
+                     "verdict_gap": growth_gap_claim(gr - urban_growth_pct).verdict, "year_met": ym,
                      "forecast_method": run.forecast.method, "probability": p,
-                     "path_method": run.path_method,
+                     "probability_by": p_by, "path_method": run.path_method,
                      "verdict_year": target_claim(ym, target_year, int(run.future_years[-1])).verdict,
-                     "verdict_probability": likelihood_claim(p).verdict})
-    return pd.DataFrame(rows)
+                     "verdict_probability": likelihood_claim(p_by).verdict})
+    return with_verdict_words(pd.DataFrame(rows),
+                              ["verdict_gap", "verdict_year", "verdict_probability"])
 
 
 def series_spec(indicator: str) -> SeriesSpec:
@@ -335,12 +382,11 @@ def run_regions(data: pd.DataFrame, spec: SeriesSpec, *, until: int,
                 minimum: int = 6) -> dict[str, pd.DataFrame]:
     """Forecast ``spec`` for every region of a long panel frame (region_code, year,
     indicator, value) to ``until``: forecasts, backtests, and per target (year, value) the
-    year the forecast path meets it and the probability of meeting it in the target year.
+    year the forecast path meets it and the probabilities of meeting it in and by the target
+    year.
 
     A region whose series is shorter than ``minimum`` consecutive years, or has a gap, is
     listed in ``skipped`` with the reason — never dropped silently."""
-    from dataclasses import replace
-
     if direction is not None:
         spec = replace(spec, direction=direction)
     fc, bt, tg, hist, skipped = [], [], [], [], []
@@ -368,14 +414,18 @@ def run_regions(data: pd.DataFrame, spec: SeriesSpec, *, until: int,
                                       f"{int(r.future_years[0])}–{int(r.future_years[-1])}"))
             ym = year_target_met(r.future_years, r.forecast.mean, tv, direction=spec.direction)
             p = probability_target_met(r.future_years, r.paths, tv, ty, direction=spec.direction)
+            p_by = probability_target_met(r.future_years, r.paths, tv, ty,
+                                          direction=spec.direction, by=True)
             tg.append({"region_code": code, "series": spec.id, "target_year": ty, "target": tv,
                        "direction": spec.direction, "last_year": int(years[-1]),
                        "last_value": float(values[-1]), "forecast_method": r.forecast.method,
-                       "year_met": ym, "probability": p, "path_method": r.path_method,
+                       "year_met": ym, "probability": p, "probability_by": p_by,
+                       "path_method": r.path_method,
                        "verdict_year": target_claim(ym, ty, until).verdict,
-                       "verdict_probability": likelihood_claim(p).verdict})
+                       "verdict_probability": likelihood_claim(p_by).verdict})
     def cat(rows, cols=None):
         return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=cols)
     return {"history": cat(hist, ["region_code", "year", "value"]),
-            "forecast": cat(fc), "backtest": cat(bt), "targets": pd.DataFrame(tg),
+            "forecast": cat(fc), "backtest": cat(bt),
+            "targets": with_verdict_words(pd.DataFrame(tg), ["verdict_year", "verdict_probability"]),
             "skipped": pd.DataFrame(skipped, columns=["region_code", "reason"])}

@@ -10,7 +10,7 @@ Measures, per method and horizon, over the origins where the actual value exists
 * the ratio of each to Naive2's (below 1: better than the benchmark).
 
 A grey model enters the pool of :func:`~urbanrural.methods.forecast.models.forecast` only if
-its overall MASE is below Naive2's on the series (:func:`eligible_pool`).
+it beats Naive2 out of sample by the printed rule (:func:`grey_admitted`).
 """
 
 from __future__ import annotations
@@ -23,9 +23,38 @@ import pandas as pd
 from scipy.special import ndtri
 
 from ...data.errors import DataError, Issue
+from .claims import benchmark_claim
 from .models import GREY_METHODS, check_series, pooled_paths
 
-__all__ = ["Backtest", "backtest", "eligible_pool", "smape", "mase_scale", "default_origins"]
+__all__ = ["Backtest", "backtest", "eligible_pool", "smape", "mase_scale", "default_origins",
+           "grey_admitted"]
+
+
+def grey_admitted(method: str, relative_mase: float, n: int, *, full_n: int, y=None) -> bool:
+    """Whether grey model ``method`` may enter the pool: its rolling-origin MASE relative to
+    Naive2 must earn the verdict ``beats_naive2`` of
+    :func:`~urbanrural.methods.forecast.claims.benchmark_claim` (a 5 % edge on at least
+    :data:`~urbanrural.methods.forecast.claims.MIN_SCORED_ERRORS` errors), it must be scored
+    at every origin (``n == full_n``), and GM(1,1) and its rolling variant must pass the
+    level-ratio test on ``y`` (λ(k) = x⁰(k−1)/x⁰(k) within (e^{−2/(n+1)}, e^{2/(n+1)}); Liu
+    et al. 2017; METHODS_GUIDE §GM(1,1)). Its forecasts are then used only up to the
+    horizons the backtest scored (see :func:`~urbanrural.methods.forecast.models.forecast_pool`).
+
+    Examples
+    --------
+    >>> grey_admitted("gm11", 0.69, 7, full_n=7), grey_admitted("gm11", 0.69, 50, full_n=50)
+    (False, True)
+    """
+    if benchmark_claim(relative_mase, n=n).verdict != "beats_naive2" or n != full_n:
+        return False
+    if y is not None and method in ("gm11", "gm11_rolling"):
+        from .grey import gm11
+
+        try:
+            return gm11(y).level_ratios_ok
+        except DataError:
+            return False
+    return True
 
 
 def smape(actual, predicted) -> np.ndarray:
@@ -83,6 +112,15 @@ class Backtest:
         relative_smape, relative_mase to Naive2.
     overall : per method over all horizons and origins, sorted best (least MASE) first.
     levels : interval levels scored.
+
+    Examples
+    --------
+    Naive2 from origins 4 and 5 of ``[1, 3, 2, 4, 3, 5]`` forecasts 4 and 3 where 3 and 5
+    followed: sMAPE 200·1/7 and 200·2/8 per cent.
+
+    >>> bt = backtest([1.0, 3, 2, 4, 3, 5], 1, methods=["naive2"], origins=[4, 5], combination=False)
+    >>> bt.errors.smape.round(4).tolist(), bt.ranking()
+    ([28.5714, 50.0], ('naive2',))
     """
 
     errors: pd.DataFrame
@@ -104,10 +142,36 @@ def backtest(y, h: int, *, methods: Sequence[str], origins=None, level=(80, 95),
 
     ``origins`` are training lengths (default :func:`default_origins`). ``"naive2"`` is
     always scored, as the benchmark. With ``combination`` the median of the non-grey methods
-    plus the grey ones that beat Naive2 is scored too, under the name ``"combination"``
+    plus the grey ones :func:`grey_admitted` lets in is scored too, under the name ``"combination"``
     (grey eligibility is decided on the same origins, so the combination's score is
     optimistic in the way any pool selection is). ``precomputed`` maps a method to its
     (mean, sd) at these origins, so that a caller who fitted once is not refitted.
+
+    Scores (Hyndman & Koehler 2006; Makridakis & Hibon 2000):
+    ``sMAPE = mean 200|y − ŷ|/(|y| + |ŷ|)`` and ``MASE = mean |y − ŷ| / s``, ``s`` the mean
+    absolute first difference of each training window.
+
+    Parameters
+    ----------
+    y : array_like
+        The annual series, oldest first: finite, at least 4 points.
+    h : int
+        Horizons scored from each origin (1..h).
+    methods : sequence of str
+        Models of :data:`~urbanrural.methods.forecast.models.FORECASTERS` to score.
+    origins : array_like of int, optional
+        Training lengths, each between 2 and ``len(y) − 1`` (default :func:`default_origins`).
+    level : sequence of int, default (80, 95)
+        Interval levels (per cent) whose coverage is scored.
+    combination : bool, default True
+        Score the median combination as ``"combination"`` too.
+    precomputed : mapping, optional
+        Method → (mean, sd), each origins × h, fitted by the caller at these origins.
+
+    Returns
+    -------
+    Backtest
+        Errors per method, origin and horizon, their summary by horizon and overall ranking.
 
     Examples
     --------
@@ -138,8 +202,10 @@ def backtest(y, h: int, *, methods: Sequence[str], origins=None, level=(80, 95),
     if combination:
         base = [m for m in names if m not in GREY_METHODS and m != "naive"]
         naive_mase = _mean_scaled(results["naive2"][0], actual, scale)
+        full_n = int(np.isfinite(actual).sum())
         greys = [m for m in names if m in GREY_METHODS
-                 and _mean_scaled(results[m][0], actual, scale) < naive_mase]
+                 and grey_admitted(m, _mean_scaled(results[m][0], actual, scale) / naive_mase,
+                                   full_n, full_n=full_n, y=arr)]
         members = base + greys
         stack_m = np.stack([results[m][0] for m in members])
         # bounds of members without intervals are NaN and drop out of the median
@@ -209,9 +275,10 @@ def _mean_scaled(mean: np.ndarray, actual: np.ndarray, scale: np.ndarray) -> flo
     return float(np.mean(e[ok])) if np.isfinite(e[ok]).all() else float("inf")
 
 
-def eligible_pool(bt: Backtest) -> tuple[str, ...]:
-    """The methods ranked by overall MASE, best first, without the grey models that do not
-    beat Naive2 out of sample and without the combination.
+def eligible_pool(bt: Backtest, *, y=None) -> tuple[str, ...]:
+    """The methods ranked by overall MASE, best first, without the grey models that
+    :func:`grey_admitted` refuses (level ratios checked on ``y`` when given) and without the
+    combination.
 
     Examples
     --------
@@ -225,7 +292,8 @@ def eligible_pool(bt: Backtest) -> tuple[str, ...]:
     for r in ov.itertuples():
         if r.method == "combination":
             continue
-        if r.method in GREY_METHODS and not (r.mase < naive and r.n == ov.n.max()):
+        if r.method in GREY_METHODS and not grey_admitted(r.method, r.mase / naive, int(r.n),
+                                                          full_n=int(ov.n.max()), y=y):
             continue
         keep.append(r.method)
     return tuple(keep)

@@ -75,6 +75,14 @@ class GreyModel:
     P : small-error probability.
     mean_relative_error : mean of |q(k)|/x⁰(k) over k = 2..n (a fraction, not per cent).
     level_ratios_ok : whether every level ratio lies in :func:`level_ratio_bounds`.
+
+    Examples
+    --------
+    The restored first value is the first observation, so its residual is 0:
+
+    >>> m = gm11([0.6424, 0.6172, 0.5244, 0.4363, 0.4051], horizon=1)
+    >>> m.model, float(m.residuals[0]), m.to_frame().is_forecast.tolist()
+    ('gm11', 0.0, [False, False, False, False, False, True])
     """
 
     model: str
@@ -122,8 +130,15 @@ def gm11(x, *, horizon: int = 0) -> GreyModel:
 
     Parameters
     ----------
-    x : a positive, equally spaced series of at least 4 points.
-    horizon : how many values to forecast.
+    x : array_like
+        A positive, equally spaced series of at least 4 points.
+    horizon : int, default 0
+        How many values to forecast.
+
+    Returns
+    -------
+    GreyModel
+        The coefficients a, b, the restored fit, the forecasts and the accuracy tests.
 
     Examples
     --------
@@ -160,7 +175,20 @@ def gm11_rolling(x, horizon: int, *, window: int | None = None) -> np.ndarray:
     """The metabolic (rolling) GM(1,1): forecast one step, append it, drop the oldest point,
     refit, and repeat ``horizon`` times (新陈代谢GM(1,1); Liu et al. 2017, §7.5).
 
-    ``window`` is the number of points in each fit (default: all of ``x``).
+    Parameters
+    ----------
+    x : array_like
+        A positive, equally spaced series of at least 4 points.
+    horizon : int
+        How many values to forecast.
+    window : int, optional
+        The number of points in each fit, from 4 to ``len(x)`` (default: all of ``x``).
+
+    Returns
+    -------
+    numpy.ndarray
+        The ``horizon`` forecasts; the first equals GM(1,1)'s one-step forecast on the last
+        ``window`` points.
 
     Examples
     --------
@@ -185,6 +213,18 @@ def dgm21(x, *, horizon: int = 0) -> GreyModel:
     on k = 2..n; time response
     ``x̂¹(k+1) = (b/a² − x⁰(1)/a)e^{−ak} + (b/a)(k+1) + (x⁰(1) − b/a)(1+a)/a``
     (Liu et al. 2017, §7.4).
+
+    Parameters
+    ----------
+    x : array_like
+        A positive, equally spaced series of at least 4 points.
+    horizon : int, default 0
+        How many values to forecast.
+
+    Returns
+    -------
+    GreyModel
+        ``model="dgm21"``; ``level_ratios_ok`` is always True (DGM(2,1) sets no such test).
 
     Examples
     --------
@@ -212,7 +252,17 @@ def verhulst(x, *, horizon: int = 0) -> GreyModel:
     ``x⁰(k) + a z¹(k) = b (z¹(k))²``, least squares on k = 2..n;
     ``x̂¹(k+1) = a x¹(1) / (b x¹(1) + (a − b x¹(1)) e^{ak})``; saturation level ``a/b``.
 
-    ``fitted`` and ``forecast`` are levels (x¹), the series given.
+    Parameters
+    ----------
+    x : array_like
+        A positive, equally spaced, S-shaped series (the levels x¹) of at least 4 points.
+    horizon : int, default 0
+        How many values to forecast.
+
+    Returns
+    -------
+    GreyModel
+        ``model="verhulst"``; ``fitted`` and ``forecast`` are levels (x¹), the series given.
 
     Examples
     --------

@@ -22,12 +22,26 @@ _INPUTS = ("capital_elasticity", "labour_elasticity", "net_investment_rate_pct",
 
 
 def growth_accounting(inputs: pd.DataFrame) -> pd.DataFrame:
-    """Growth and contribution shares per row of ``inputs`` (columns: ``capital_elasticity``,
-    ``labour_elasticity``, ``net_investment_rate_pct``, ``capital_efficiency_Y_over_K``,
-    ``working_age_pop_growth_pct``, ``participation_rate_change_pct``, ``tfp_growth_pct``).
+    """Growth and contribution shares per row of ``inputs``:
+    ``g = α k + β l + TFP`` with ``k = (I/Y)(Y/K)`` and ``l = n + θ``, shares ``αk/g``,
+    ``βl/g``, ``TFP/g`` (Solow 1957; Liu Xiahui, ChinaXiv 201711.00212, Tables 1–3).
 
-    Returns the inputs with ``capital_growth_pct`` (k), ``labour_growth_pct`` (l),
-    ``growth_pct`` (g), ``capital_share_pct``, ``labour_share_pct`` and ``tfp_share_pct``.
+    Parameters
+    ----------
+    inputs : pandas.DataFrame
+        One row per scenario and period with the numeric columns ``capital_elasticity`` (α),
+        ``labour_elasticity`` (β), ``net_investment_rate_pct`` (I/Y, %),
+        ``capital_efficiency_Y_over_K`` (Y/K), ``working_age_pop_growth_pct`` (n, % a year),
+        ``participation_rate_change_pct`` (θ, % a year) and ``tfp_growth_pct`` (% a year);
+        other columns are kept. A missing column or a non-number is a
+        :class:`~urbanrural.data.errors.DataError` naming it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``inputs`` with ``capital_growth_pct`` (k), ``labour_growth_pct`` (l),
+        ``growth_pct`` (g), ``capital_share_pct``, ``labour_share_pct`` and ``tfp_share_pct``
+        (the three shares add up to 100).
 
     Examples
     --------

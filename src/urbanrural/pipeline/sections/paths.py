@@ -68,18 +68,27 @@ LABELS = {
     "smape": "对称平均绝对百分比误差sMAPE", "mase": "平均绝对标度误差MASE", "n": "评估点数",
     "coverage_80": "80%区间覆盖率",
     "coverage_95": "95%区间覆盖率", "relative_smape": "sMAPE相对Naive2",
-    "relative_mase": "MASE相对Naive2", "verdict": "判断", "max_horizon": "最长评估步长（年）",
+    "relative_mase": "MASE相对Naive2", "verdict": "判断（代码）", "max_horizon": "最长评估步长（年）",
     "origins": "滚动起点数", "target": "目标值", "target_year": "目标年份",
     "start_year": "起始年份", "start_value": "起始值", "years": "年数",
     "urban_growth_pct": "城镇收入年增长率（%，观测）",
     "required_rural_growth_pct": "所需农村收入年增长率（%）",
     "growth_gap_pp": "所需增速差（百分点）", "year_met": "预测路径达标年份",
-    "forecast_method": "预测方法", "probability": "目标年达标概率",
+    "forecast_method": "预测方法", "probability": "目标年份当年达标的概率",
     "path_method": "模拟路径所用方法", "verdict_year": "达标年份判断",
     "verdict_probability": "概率判断", "scenario": "情景", "label_zh": "情景名称",
     "label_en": "情景名称（英文）", "from": "起始年", "to": "终止年", "assumption": "假设项",
     "basis": "依据", "projection": "预测来源", "made_in": "预测年份", "horizon": "预测步长（年）",
     "projected": "预测值", "actual": "实际值", "error": "误差（预测减实际）",
+    "verdict_zh": "判断", "verdict_en": "判断（英文）", "verdict_gap": "增速差判断（代码）",
+    "verdict_gap_zh": "增速差判断", "verdict_gap_en": "增速差判断（英文）",
+    "verdict_year_zh": "达标年份判断（中文）", "verdict_year_en": "达标年份判断（英文）",
+    "verdict_probability_zh": "概率判断（中文）", "verdict_probability_en": "概率判断（英文）",
+    "probability_by": "不晚于目标年份达标的概率",
+    "basis_zh": "依据（中文）", "basis_en": "依据（英文）",
+    "projected_change": "预测的自基期变化", "actual_change": "实际的自基期变化",
+    "change_error": "变化误差（预测减实际）", "verdict_change": "变化判断（代码）",
+    "verdict_change_zh": "变化判断", "verdict_change_en": "变化判断（英文）",
 }
 
 
@@ -91,8 +100,8 @@ def _table(key, zh, en, frame, units=None) -> Table:
 def run(ctx: RunContext) -> SectionResult:
     import pandas as pd
 
-    from ...methods.forecast.claims import path_label
-    from ...methods.forecast.models import DEFAULT_POOL
+    from ...methods.forecast.claims import MIN_SCORED_ERRORS, path_label
+    from ...methods.forecast.models import DEFAULT_POOL, SELECTION_RULE, SINGLE_MODEL_MARGIN
     from .. import paths as P  # noqa: N812 - the paths pipeline, named apart from this module
 
     _, _, title_zh, title_en = SECTIONS["paths"]
@@ -146,14 +155,23 @@ def run(ctx: RunContext) -> SectionResult:
         f"{int(ir.years[-1])}: just {len(ir.years)} annual points), never spliced with the separate "
         "surveys before 2013; on a series this short the backtest has few rolling origins and "
         "the ranking of methods is very uncertain."),
-        Note("预测区间为各模型的正态预测区间；灰色模型没有概率模型，不给区间，且仅在样本外优于"
-             "Naive2时才进入组合与自动选择。ARIMA（statsforecast）因其numba编译耗时数秒，"
-             "不在报告的方法池中，可在命令行与Python接口中使用。",
-             "Intervals are each model's Gaussian prediction intervals; grey models have no "
-             "probability model, give no interval, and enter the combination and the automatic "
-             "choice only where they beat Naive2 out of sample. ARIMA (statsforecast) is left "
-             "out of the report's pool for its numba compilation (seconds); it is available "
-             "from the command line and the Python API.")]
+        Note("扇形图的区间是模拟路径的分位数，达标概率取自同一批模拟路径；组合预测的每条模拟路径"
+             "是有误差模型的成员（不含灰色模型）模拟路径的中位数。灰色模型没有概率模型，不给区间；"
+             f"仅当其回测判断为“样本外优于Naive2”（MASE低于Naive2的0.95倍，且至少"
+             f"{MIN_SCORED_ERRORS}个回测误差；GM(1,1)还须通过级比检验）时才进入组合，且只用于回测"
+             "评分过的步长——灰色曲线的远期预测不可靠，不用于更远的年份。ARIMA（statsforecast）因其"
+             "numba编译耗时数秒，不在报告的方法池中，可在Python接口中使用（forecast(y, h, "
+             "method=\"arima\")）。",
+             "The fans are quantiles of simulated paths, and the probabilities come from the same "
+             "paths; a simulated path of the combination is the median of the paths of its members "
+             "that have an error model (not the grey ones). Grey models have no probability model "
+             "and give no interval; one enters the combination only with the verdict “beats "
+             "Naive2 out of sample” (MASE below 0.95 × Naive2's on at least "
+             f"{MIN_SCORED_ERRORS} backtest errors; GM(1,1) must also pass the level-ratio "
+             "test), and only over the horizons the backtest scored — grey curves are not "
+             "trusted at long horizons and are not used further out. ARIMA (statsforecast) is "
+             "left out of the report's pool for its numba compilation (seconds); it is "
+             "available from the Python API (forecast(y, h, method=\"arima\")).")]
     scen_rows = assumptions = None
     if "urbanisation" in runs:
         try:
@@ -206,14 +224,16 @@ def run(ctx: RunContext) -> SectionResult:
             "max_horizon": int(bt.max_horizon[best]), "origins": int(bt.origins[best])}
     for i, row in targets.iterrows():
         facts["targets"].append({"row": int(i), "year_met": row.year_met,
-                                 "verdict_year": row.verdict_year,
+                                 "verdict_year": row.verdict_year, "verdict_gap": row.verdict_gap,
                                  "verdict_probability": row.verdict_probability})
     if len(exante):
         last = exante.index[-1]
         facts["exante"] = {"last_row": int(last), "first_row": int(exante.index[0]),
                            "verdict": exante.verdict[last],
                            "under": int((exante.verdict == "underestimated").sum()),
-                           "n": len(exante)}
+                           "n": len(exante), "verdict_change": exante.verdict_change[last],
+                           "change_counts": {c: int((exante.verdict_change == c).sum()) for c in
+                                             ("underestimated", "on_target", "overestimated")}}
         pr = P.load_projections()[0]
         facts["exante"].update({"label_zh": pr["label_zh"], "label_en": pr["label_en"],
                                 "caveat_zh": pr["caveat_zh"], "caveat_en": pr["caveat_en"]})
@@ -224,15 +244,17 @@ def run(ctx: RunContext) -> SectionResult:
             facts["scenarios"].append({
                 "label_zh": sub.label_zh.iloc[0], "label_en": sub.label_en.iloc[0],
                 "rows": {r.series: int(i) for i, r in end.iterrows()}})
-    codes = set(bt.verdict) | set(targets.verdict_year) | set(targets.verdict_probability) | (
-        set(exante.verdict) if len(exante) else set())
+    codes = (set(bt.verdict) | set(targets.verdict_year) | set(targets.verdict_probability)
+             | set(targets.verdict_gap) | {"underestimated", "on_target", "overestimated"} | (
+                 set(exante.verdict) | set(exante.verdict_change) if len(exante) else set()))
     facts["labels"] = {c: (path_label(c, "zh"), path_label(c, "en")) for c in codes}
     facts["urban_growth_pct"] = g_u
     facts["path_method_zh"], facts["path_method_en"] = P.METHOD_LABELS[ir.path_method]
     options = {"until": st.until, "targets": list(st.targets), "levels": list(st.levels),
                "draws": st.draws, "seed": st.seed,
                "scenarios": st.scenarios or "paths_default.yaml",
-               "selection": "least rolling-origin MASE; grey models only where they beat Naive2",
+               "selection": SELECTION_RULE.format(1 - SINGLE_MODEL_MARGIN),
+               "minimum_scored_errors": MIN_SCORED_ERRORS,
                "pool": list(DEFAULT_POOL), "series": list(runs),
                "backtest_horizons": {sid: int(r.backtest.summary.horizon.max())
                                      for sid, r in runs.items()}}

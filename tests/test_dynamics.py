@@ -117,7 +117,7 @@ def test_fdr_threshold_by_hand_and_equal_to_esda():
     rng = np.random.default_rng(0)
     for _ in range(20):
         p = rng.beta(0.3, 2, 31)
-        assert fdr_threshold(p, 0.1) == pytest.approx(esda.fdr(p, 0.1))
+        assert fdr_threshold(p, alpha=0.1) == pytest.approx(esda.fdr(p, 0.1))
 
 
 def test_local_morans_leaves_missing_regions_untested(stl):

@@ -208,7 +208,25 @@ def build_hostile_files(d: Path) -> list[Path]:
     os.mkfifo(d / "pipe.csv")
     (d / "zero.csv").symlink_to("/dev/zero")
     files += [d / "folder.csv", d / "pipe.csv", d / "zero.csv"]
+    # 50 columns of a million zeros: one cell past the limit, cheap to write
+    files.append(make_parquet_zeros(d / "parquet_rows.parquet", rows=PARQUET_CELLS // 50 + 1,
+                                    columns=50))
     return files
+
+
+PARQUET_CELLS = 50_000_000  # ReadLimits.max_parquet_cells
+
+
+def make_parquet_zeros(path: Path, *, rows: int, columns: int = 1) -> Path:
+    """A zstd Parquet of ``rows`` × ``columns`` zeros (one byte each): it compresses to a few
+    KB, and the referee's 228 KB file of 50 million such rows took 5.3 GB to read."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    zeros = pa.array(np.zeros(rows, dtype=np.int8))
+    pq.write_table(pa.table({f"c{i}": zeros for i in range(columns)}), path, compression="zstd")
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -292,6 +310,41 @@ def test_limits_are_documented_and_can_be_lowered(tmp_path):
     with pytest.raises(DataError, match="C2: 2 rows × 3 columns = 6 cells"):
         ur.read(f, indicator="x", limits=ReadLimits(max_cells=5))
     assert LIMITS.max_uncompressed_bytes == 200 * MB and LIMITS.max_cells == 10_000_000
+
+
+def test_a_parquet_declaring_too_many_cells_is_refused_before_decoding(hostile):
+    rec = hostile["parquet_rows.parquet"]
+    _refused(rec, "declares 1,000,001 rows × 50 columns", "50,000,000 cells")
+    assert rec["peak_mb"] < 1000  # nothing decoded (decoding 50M rows took 5.3 GB)
+
+
+def test_a_long_parquet_past_excels_row_limit_is_read(tmp_path):
+    # 1.2 million rows of a long panel (a county panel has 1.16 million): no spreadsheet limit
+    import numpy as np
+    import pandas as pd
+
+    from urbanrural.data.registry import china
+
+    codes = list(china().codes("county"))[:2750]
+    r, t, k = np.meshgrid(np.arange(len(codes)), np.arange(20), np.arange(20), indexing="ij")
+    d = pd.DataFrame({"region_code": np.asarray(codes)[r.ravel()], "year": 2000 + t.ravel(),
+                      "indicator": np.char.add("x", k.ravel().astype(str)),
+                      "value": np.random.default_rng(0).uniform(1, 2, r.size)})
+    f = tmp_path / "long.parquet"
+    d.to_parquet(f, index=False)
+    assert len(ur.read(f)) == len(d) > 1_048_576
+
+
+def test_a_parquet_footer_is_held_to_the_cell_and_byte_limits(tmp_path):
+    from urbanrural.data.readers import ReadLimits
+
+    f = make_parquet_zeros(tmp_path / "zeros.parquet", rows=11, columns=3)
+    with pytest.raises(DataError, match=r"declares 11 rows × 3 columns \(33 cells"):
+        ur.read(f, limits=ReadLimits(max_parquet_cells=32))
+    with pytest.raises(DataError, match="MB uncompressed"):
+        ur.read(f, limits=ReadLimits(max_uncompressed_bytes=10))
+    with pytest.raises(DataError, match="not a readable Parquet"):
+        ur.read(f.with_name("x.parquet").write_bytes(b"PAR1garbage") and f.with_name("x.parquet"))
 
 
 # ------------------------------------------------------------------- not regular files

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["add", "run", "default_root"]
+__all__ = ["add", "run", "default_root", "no_token_refusal"]
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -41,6 +41,10 @@ def add(sub, make_parser) -> None:
     sp.add_argument("--token", default=None, help="require this token; better set "
                     "URBANRURAL_WEB_TOKEN (a flag shows in the process list); users open "
                     "/?token=... once 访问令牌（建议用环境变量 URBANRURAL_WEB_TOKEN）")
+    sp.add_argument("--insecure-no-token", action="store_true",
+                    help="serve on an address other than 127.0.0.1 without a token (anyone who "
+                    "can reach it can use it) 不设访问令牌而在非本机地址上提供服务（任何能访问该地址的人"
+                    "都能使用）")
     sp.add_argument("--grace", type=float, default=30.0,
                     help="seconds running jobs get to finish at shutdown 关闭时等待任务完成的秒数")
     sp.set_defaults(func=run)
@@ -56,6 +60,28 @@ def config_from_args(args):
                      ttl_seconds=args.ttl_hours * 3600.0,
                      token=args.token or os.environ.get("URBANRURAL_WEB_TOKEN") or None,
                      grace_seconds=args.grace, host=args.host)
+
+
+def no_token_refusal(host: str, token: str | None, *, insecure: bool) -> str | None:
+    """Why serving ``host`` without a token is refused (bilingual), or ``None`` when allowed:
+    off the loopback address a token is needed unless ``--insecure-no-token`` says otherwise.
+
+    Examples
+    --------
+    >>> no_token_refusal("127.0.0.1", None, insecure=False) is None
+    True
+    >>> "--token" in no_token_refusal("0.0.0.0", None, insecure=False)
+    True
+    >>> no_token_refusal("0.0.0.0", "s3cret", insecure=False) is None
+    True
+    """
+    if host in LOOPBACK or token is not None or insecure:
+        return None
+    return (f"拒绝在 {host} 上无令牌地提供服务：任何能访问该地址的人都能上传和运行任务。请用 --token "
+            "或环境变量 URBANRURAL_WEB_TOKEN 设置访问令牌；确需开放时加 --insecure-no-token\n"
+            f"refusing to serve on {host} without a token: anyone who can reach it could upload "
+            "and run jobs. Set one with --token or URBANRURAL_WEB_TOKEN, or pass "
+            "--insecure-no-token if you mean it")
 
 
 def setup_logging() -> None:
@@ -87,13 +113,18 @@ def run(args) -> int:
     from ..web.app import create_app
 
     config = config_from_args(args)
+    refusal = no_token_refusal(config.host, config.token, insecure=args.insecure_no_token)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 2
     setup_logging()
     if config.host not in LOOPBACK and config.token is None:
         import logging
 
         logging.getLogger("urbanrural.web").warning(
-            "serving on %s without --token: anyone who can reach it can use it / 未设置访问令牌",
-            config.host)
+            "serving on %s without a token (--insecure-no-token): anyone who can reach it can "
+            "use it / 在 %s 上提供服务而未设访问令牌（--insecure-no-token）：任何能访问该地址的人都能使用",
+            config.host, config.host)
     app = create_app(config)
     uvicorn.run(app, host=config.host, port=args.port, log_config=None, access_log=False,
                 timeout_graceful_shutdown=config.grace_seconds + 10)

@@ -50,6 +50,10 @@ class ReadLimits:
         the size of the dense grid the engine builds. The ``<dimension>`` a sheet declares is
         not trusted; its cells are scanned.
     max_xls_bytes : size of an ``.xls`` file (200 MB).
+    max_parquet_cells : rows × columns a Parquet footer may declare (50 million, about 400 MB
+        of numbers once decoded). Excel's row limit does not apply to Parquet: a long county
+        panel (2,900 counties × 20 years × 20 indicators) has 1.16 million rows. The declared
+        uncompressed size is held to ``max_uncompressed_bytes``.
     """
 
     max_uncompressed_bytes: int = 200_000_000
@@ -59,6 +63,7 @@ class ReadLimits:
     max_columns: int = 16_384
     max_cells: int = 10_000_000
     max_xls_bytes: int = 200_000_000
+    max_parquet_cells: int = 50_000_000
 
 
 LIMITS = ReadLimits()

@@ -275,7 +275,7 @@ def read(
     extra_meta: dict[str, Indicator] = {}
     provenance: dict = {"file": str(path)}
     if suffix in (".parquet", ".pq"):
-        table, extra_meta, provenance = _load_parquet(path, provenance)
+        table, extra_meta, provenance = _load_parquet(path, provenance, limits=limits)
         # a file written by urbanrural records its layout; any other is read as given
         written = provenance.pop("layout", None)
         report.layout = written if written in ("long", "wide_years", "wide_indicators") and \
@@ -345,9 +345,26 @@ def _check_file(path: Path) -> int:
 
 
 # --------------------------------------------------------------------------- loaders
-def _load_parquet(path: Path, provenance: dict):
+def _load_parquet(path: Path, provenance: dict, *, limits: ReadLimits = LIMITS):
     import pyarrow.parquet as pq
 
+    try:
+        footer = pq.ParquetFile(path).metadata
+    except Exception as exc:  # pyarrow raises many kinds
+        raise DataError(Issue(f"not a readable Parquet file ({exc})", file=path.name)) from exc
+    # the footer is checked before a value is decoded: a 228 KB zstd file can hold 50 million
+    # zeros (5 GB once read), so its declared size is held to the Parquet limits (cells and
+    # bytes; Excel's row limit is no limit of a columnar file: long panels exceed it)
+    rows, cols = footer.num_rows, footer.num_columns
+    inflated = sum(footer.row_group(i).total_byte_size for i in range(footer.num_row_groups))
+    if cols > limits.max_columns or rows * cols > limits.max_parquet_cells \
+            or inflated > limits.max_uncompressed_bytes:
+        raise DataError(Issue(
+            f"Parquet 文件过大，未读取 / the Parquet file declares {rows:,} rows × {cols:,} "
+            f"columns ({rows * cols:,} cells, {inflated / 1e6:,.1f} MB uncompressed), more than "
+            f"this reader opens ({limits.max_columns:,} columns, {limits.max_parquet_cells:,} "
+            f"cells, {limits.max_uncompressed_bytes / 1e6:,.0f} MB); a broken or hostile file?",
+            file=path.name))
     try:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises many kinds

@@ -43,6 +43,24 @@ __all__ = ["Node", "Framework", "load_framework", "BUILTIN_FRAMEWORKS"]
 # An id names tables, sheets, files and page anchors, so it is a plain identifier: letters
 # (any script), digits, "_", "-" and "."; free text belongs in name_zh / name_en.
 ID_PATTERN = re.compile(r"\w[\w.-]{0,63}")
+# the largest framework read: the built-in ones have < 100 nodes; the cap (with aliases
+# refused and the walk stopped at a repeated id) keeps a small hostile file from costing
+# gigabytes (an 808-byte file of nested aliases expanded to 8**7 nodes: 25 s and 1.27 GB)
+MAX_NODES = 5_000
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing aliases (``*name``): an alias repeats a subtree, and a
+    few nested ones expand a file of a kilobyte into millions of nodes."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.YAMLError(
+                f"框架文件不能使用 YAML 别名（*名称，第 {mark.line + 1} 行），请把每个节点写全 / "
+                f"YAML aliases (*name, line {mark.line + 1}) are not allowed in a framework "
+                "file: write each node out")
+        return super().compose_node(parent, index)
 FORMULA_KINDS = ("ratio", "difference", "share", "per_capita")
 # What an indicator measures. An integration index is built from urban–rural comparisons and
 # flows (METHODS_GUIDE §8: "an index must measure its name"); the rule that every dimension
@@ -143,9 +161,13 @@ def _node(d: dict, path: str, seen: set[str], issues: list[Issue]) -> Node:
             "name_zh / name_en; an id may hold only letters, digits, '_', '-' and '.' (starting "
             "with a letter, digit or '_', at most 64 characters): it names tables, files and "
             "page anchors, and free text belongs in name_zh / name_en", value=where))
-    if nid in seen:
+    if nid in seen:  # the walk stops here: a repeated subtree is not expanded again
         issues.append(Issue("id used twice in the framework (a cycle or a duplicate)",
                             value=where))
+        return Node(nid, str(d.get("name_zh", "")), str(d.get("name_en", "")))
+    if len(seen) >= MAX_NODES:
+        raise DataError(Issue(f"框架超过 {MAX_NODES:,} 个节点 / the framework has more than "
+                              f"{MAX_NODES:,} nodes, more than this reader opens", value=where))
     seen.add(nid)
     kids_spec = d.get("nodes") or d.get("dimensions") or d.get("indicators") or []
     for key in ("name_zh", "name_en"):
@@ -317,7 +339,7 @@ def load_framework(name_or_path: str | Path | dict) -> Framework:
         raise DataError(Issue(f"no such framework: not built in ({', '.join(BUILTIN_FRAMEWORKS)}) "
                               "and not a file", value=s))
     try:
-        spec = yaml.safe_load(p.read_text(encoding="utf-8"))
+        spec = yaml.load(p.read_text(encoding="utf-8"), Loader=_NoAliasLoader)  # noqa: S506
     except yaml.YAMLError as exc:
         raise DataError(Issue(f"not valid YAML: {exc}", file=p.name)) from exc
     return parse_framework(spec, source=p.name)

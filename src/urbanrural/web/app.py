@@ -9,7 +9,8 @@ Routes
                                     framework, spec; its name in the header ``X-File-Name``,
                                     percent-encoded); streamed to disk, 413 past the limit;
                                     answers with the row ledger or the data layer's message
-``POST /api/jobs/{id}/run``         queue the job with the options chosen (JSON)
+``DELETE /api/jobs/{id}/uploads/{n}``  remove upload number ``n`` of a draft (its entry, its file)
+``POST /api/jobs/{id}/run``         queue the job with the options chosen (JSON, at most 64 KB)
 ``GET /api/jobs/{id}``              state, progress, ledgers, the error if it failed
 ``GET /jobs/{id}/report``           the report (Content-Security-Policy, sandboxed)
 ``GET /jobs/{id}/files/{name}``     ``results.xlsx`` or ``analysis.yaml``
@@ -21,7 +22,7 @@ Security
   script). It is served with ``Content-Security-Policy: sandbox allow-scripts`` and shown in an
   ``<iframe sandbox="allow-scripts">``, *without* ``allow-same-origin``: it runs in an opaque
   origin and can read neither the app's cookie (the token) nor any job through the API. Its
-  scripts are allowed by their SHA-256 hashes (computed from the page served), not by
+  scripts are allowed by their SHA-256 hashes (taken when the run wrote the page), not by
   ``'unsafe-inline'``, so even inside that sandbox no script but the report's own runs;
   ``connect-src 'none'`` and ``default-src 'none'`` keep it from loading or sending anything.
   ``style-src 'unsafe-inline'`` is the one relaxation: Plotly sets style attributes and
@@ -36,12 +37,14 @@ Security
   bound to the loopback address only ``Host: localhost / 127.0.0.1 / [::1]`` is answered (no
   DNS rebinding).
 * A zip holds only the files the job's output marker lists (the files the run wrote).
+* Bounded: files per job (a slot is held before a byte is streamed, so parallel uploads
+  cannot pass it), drafts at once, bytes under the root (503 past them), the options' size
+  (413); an upload is read in a process of its own under limits of memory and time, and so is
+  each job.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
 import json
 import logging
@@ -58,14 +61,16 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
-from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..data.errors import DataError
 from ..outputs.destination import read_marker
 from .jobs import (
+    REPORT_CSP,
     JobStore,
     UploadRefusedError,
     WebConfig,
@@ -73,8 +78,9 @@ from .jobs import (
     _error,
     _write_json,
     build_spec,
-    check_upload,
+    clip,
     display_name,
+    report_csp,
     stored_name,
 )
 from .queue import JobQueue, QueueFullError, log_event
@@ -88,30 +94,29 @@ APP_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'se
            "frame-ancestors 'none'")
 _COMMON_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
                    "Cache-Control": "no-store", "Cross-Origin-Opener-Policy": "same-origin"}
-_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
 _COOKIE = "urbanrural_token"
 _LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
-
-
-def report_csp(html: bytes) -> str:
-    """The Content-Security-Policy of a report page: its inline scripts by hash, nothing else.
-
-    Examples
-    --------
-    >>> csp = report_csp(b"<p>x</p><script>var a=1;</script>")
-    >>> csp.split(";")[0], "'sha256-" in csp, "unsafe-inline' " in csp.split("script-src")[1]
-    ('sandbox allow-scripts', True, False)
-    """
-    hashes = sorted({"'sha256-" + base64.b64encode(hashlib.sha256(m).digest()).decode() + "'"
-                     for m in _SCRIPT.findall(html)})
-    return ("sandbox allow-scripts; default-src 'none'; script-src " + (" ".join(hashes) or
-            "'none'") + "; style-src 'unsafe-inline'; img-src data:; font-src data:; "
-            "connect-src 'none'; form-action 'none'; base-uri 'none'; frame-ancestors 'self'")
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+MAX_OPTIONS_BYTES = 64 * 1024  # the options of a run are a few hundred bytes of JSON
+_HTTP_ERRORS = {  # the bilingual text of the errors the framework itself answers
+    400: ("请求无效", "bad request"),
+    404: ("找不到该页面或文件", "not found"),
+    405: ("该地址不接受这种请求方法", "this address does not accept this method"),
+    413: ("请求内容过大", "the request is too large"),
+    422: ("请求的参数无效", "the request's parameters are not valid"),
+}
 
 
 def _json_error(status: int, zh: str, en: str, detail: str = "", **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": _error(zh, en, detail), **extra}, status_code=status,
+    return JSONResponse({"error": _error(zh, en, clip(detail, 2000)), **extra}, status_code=status,
                         headers=_COMMON_HEADERS)
+
+
+def _host_of(header: str) -> str:
+    """The host of a ``Host`` header, without its port (``[::1]:8000`` → ``[::1]``)."""
+    if header.startswith("["):
+        return header[: header.find("]") + 1] if "]" in header else header
+    return header.split(":")[0]
 
 
 _NOT_FOUND = ("没有这个任务（或已过期）", "no such job (or it expired)")
@@ -122,7 +127,7 @@ def _public(job: dict) -> dict:
     keep = ("id", "state", "created", "updated", "progress", "step", "error", "seconds",
             "outcome", "changed")
     out = {k: job.get(k) for k in keep}
-    out["uploads"] = [{k: u.get(k) for k in ("name", "kind", "size", "check")}
+    out["uploads"] = [{k: u.get(k) for k in ("n", "name", "kind", "size", "check")}
                       for u in job.get("uploads", [])]
     return out
 
@@ -169,19 +174,25 @@ def create_app(config: WebConfig) -> FastAPI:
     >>> sorted(r.path for r in app.routes if "/api/" in r.path)[:2]
     ['/api/jobs', '/api/jobs/{job_id}']
     """
-    store = JobStore(config.root, ttl_seconds=config.ttl_seconds)
+    store = JobStore(config.root, ttl_seconds=config.ttl_seconds,
+                     draft_ttl_seconds=config.draft_ttl_seconds, max_drafts=config.max_drafts,
+                     max_bytes=config.max_root_bytes)
     state: dict[str, Any] = {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         failed = store.recover()
         removed = store.sweep()
-        state["queue"] = JobQueue(store, workers=config.workers, queue_size=config.queue_size)
+        state["queue"] = JobQueue(store, workers=config.workers, queue_size=config.queue_size,
+                                  job_timeout_seconds=config.job_timeout_seconds,
+                                  job_memory_bytes=config.job_memory_bytes,
+                                  check_timeout_seconds=config.check_timeout_seconds,
+                                  check_memory_bytes=config.check_memory_bytes)
         stop = threading.Event()
         state["stop"] = stop
 
         def janitor() -> None:
-            while not stop.wait(min(60.0, config.ttl_seconds / 4)):
+            while not stop.wait(min(60.0, config.ttl_seconds / 4, config.draft_ttl_seconds / 4)):
                 for job_id in store.sweep():
                     log_event("job_expired", job=job_id[:8])
 
@@ -205,6 +216,13 @@ def create_app(config: WebConfig) -> FastAPI:
     @app.middleware("http")
     async def guard(request: Request, call_next):
         t0 = time.perf_counter()
+        # on the loopback address only a loopback Host is answered (no DNS rebinding); first,
+        # before the token's check
+        if config.host in _LOOPBACK and \
+                _host_of(request.headers.get("host", "")) not in _LOOPBACK_HOSTS:
+            return _json_error(400, "主机名无效：本服务只在本机地址上应答（localhost / 127.0.0.1）",
+                               "invalid host: this server answers on the loopback address only "
+                               "(localhost / 127.0.0.1)")
         if config.token is not None and request.url.path != "/health":
             given = request.cookies.get(_COOKIE, "")
             auth = request.headers.get("authorization", "")
@@ -235,8 +253,20 @@ def create_app(config: WebConfig) -> FastAPI:
                 "ms": round(1000 * (time.perf_counter() - t0), 1)}})
         return response
 
-    if config.host in _LOOPBACK:  # added last: the outermost check, before the token's
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost", "[::1]"])
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        zh, en = _HTTP_ERRORS.get(exc.status_code, ("请求未能完成", "the request could not be served"))
+        return _json_error(exc.status_code, zh, en)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        return _json_error(422, *_HTTP_ERRORS[422])
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception):
+        _LOG.exception("request failed")
+        return _json_error(500, "服务器内部错误，详情见服务器日志", "internal error of the server; "
+                           "the server log has the details")
 
     static = resources.files("urbanrural.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
@@ -267,7 +297,10 @@ def create_app(config: WebConfig) -> FastAPI:
     async def new_job(request: Request):
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
             return _json_error(415, "请求须为 JSON", "send JSON (Content-Type: application/json)")
-        job_id = store.create()
+        try:
+            job_id = await run_in_threadpool(store.create)
+        except UploadRefusedError as exc:
+            return _json_error(exc.status, exc.zh, exc.en)
         log_event("job_created", job=job_id[:8])
         return {"id": job_id}
 
@@ -284,36 +317,65 @@ def create_app(config: WebConfig) -> FastAPI:
         job = store.load(job_id) if folder else None
         if job is None:
             return _json_error(404, *_NOT_FOUND)
+        path = None
+        reserved = False
         try:
-            if job["state"] != "draft":
-                raise UploadRefusedError(409, "任务已开始，不能再上传", "the job has started; "
-                                    "start a new one to upload more")
-            if len(job["uploads"]) >= config.max_files:
-                raise UploadRefusedError(413, f"每个任务最多 {config.max_files} 个文件",
-                                    f"at most {config.max_files} files per job")
             raw_name = urllib.parse.unquote(request.headers.get("x-file-name", ""))
             if not raw_name:
                 raise UploadRefusedError(400, "缺少文件名（X-File-Name）", "the file name is missing "
                                     "(header X-File-Name)")
-            number = len(job["uploads"]) + 1
-            stored_name(kind, number, display_name(raw_name, fallback=kind))  # checks the type
+            shown = display_name(raw_name, fallback=kind)
+            stored_name(kind, 0, shown)  # checks the kind and the type before anything is kept
+            declared = request.headers.get("content-length", "")
+            await run_in_threadpool(store.check_space, min(
+                int(declared) if declared.isdigit() else 0, config.max_upload_bytes))
+            # a slot is held before a byte is read: uploads sent at once count together
+            number = store.reserve_upload(job_id, max_files=config.max_files)
+            reserved = True
             path, stored = _reserve(folder / "uploads", kind, number, raw_name)
             size = await _receive(request, path, config.max_upload_bytes)
-            check = await run_in_threadpool(check_upload, path, kind, display_name(
-                raw_name, fallback=stored))
+            await run_in_threadpool(store.check_space)
+            check = await run_in_threadpool(state["queue"].check, path, kind, shown)
             with store._lock:  # the name shown is unique within the job
-                taken = {u["name"] for u in (store.load(job_id) or job)["uploads"]}
-                name = _unique(display_name(raw_name, fallback=stored), taken)
-                entry = {"name": name, "kind": kind, "stored": stored, "size": size,
+                current = store.load(job_id) or job
+                # a file uploaded again under the name of one that could not be read replaces it
+                failed = [u["stored"] for u in current["uploads"]
+                          if u["name"] == shown and not u.get("check", {}).get("ok")]
+                taken = {u["name"] for u in current["uploads"] if u["stored"] not in failed[:1]}
+                name = _unique(shown, taken)
+                entry = {"n": number, "name": name, "kind": kind, "stored": stored, "size": size,
                          "check": check}
-                store.add_upload(job_id, entry)
+                store.add_upload(job_id, entry, max_files=config.max_files,
+                                 replace=failed[0] if failed and name == shown else None)
         except UploadRefusedError as exc:
-            if exc.status == 413:
-                log_event("upload_refused", job=job_id[:8], status=413)
+            if path is not None:  # a refused upload keeps nothing on disk
+                path.unlink(missing_ok=True)
+            if exc.status in (413, 503):
+                log_event("upload_refused", job=job_id[:8], status=exc.status)
             return _json_error(exc.status, exc.zh, exc.en)
+        except BaseException:
+            if path is not None:
+                path.unlink(missing_ok=True)
+            raise
+        finally:
+            if reserved:
+                store.release_upload(job_id)
         log_event("upload", job=job_id[:8], kind=kind, bytes=size, ok=check["ok"])
-        return JSONResponse({k: entry[k] for k in ("name", "kind", "size", "check")},
+        return JSONResponse({k: entry[k] for k in ("n", "name", "kind", "size", "check")},
                             headers=_COMMON_HEADERS)
+
+    @app.delete("/api/jobs/{job_id}/uploads/{number}")
+    def remove_upload(job_id: str, number: str):
+        if store.folder(job_id) is None:
+            return _json_error(404, *_NOT_FOUND)
+        try:
+            store.remove_upload(job_id, int(number) if number.isdigit() else -1)
+        except KeyError:
+            return _json_error(404, "该任务没有这个文件", "this job has no such file")
+        except UploadRefusedError as exc:
+            return _json_error(exc.status, exc.zh, exc.en)
+        log_event("upload_removed", job=job_id[:8], n=number)
+        return JSONResponse(_public(store.load(job_id)), headers=_COMMON_HEADERS)
 
     @app.post("/api/jobs/{job_id}/run", status_code=202)
     async def run(job_id: str, request: Request):
@@ -323,8 +385,15 @@ def create_app(config: WebConfig) -> FastAPI:
             return _json_error(404, *_NOT_FOUND)
         if job["state"] != "draft":
             return _json_error(409, "任务已经开始", "the job has already started")
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            return _json_error(415, "请求须为 JSON", "send JSON (Content-Type: application/json)")
+        body = await _read_capped(request, MAX_OPTIONS_BYTES)
+        if body is None:
+            return _json_error(413, f"选项超过 {MAX_OPTIONS_BYTES // 1024} KB 的上限",
+                               f"the options are larger than the limit of "
+                               f"{MAX_OPTIONS_BYTES // 1024} KB")
         try:
-            form = await request.json()
+            form = json.loads(body)
         except ValueError:
             return _json_error(400, "请求须为 JSON", "the options must be JSON")
         if not isinstance(form, dict):
@@ -335,6 +404,10 @@ def create_app(config: WebConfig) -> FastAPI:
             clean = {**names_of(job, folder)}
             return _json_error(400, "设定无法使用", "the settings cannot be used",
                                _clean_message(str(exc), clean))
+        try:
+            await run_in_threadpool(store.check_space)
+        except UploadRefusedError as exc:
+            return _json_error(exc.status, exc.zh, exc.en)
         _write_json(folder / "run.json", {"spec": spec.to_dict(), "names": names})
         store.update(job_id, changed=changed)
         try:
@@ -361,8 +434,12 @@ def create_app(config: WebConfig) -> FastAPI:
         if out is None:
             return _json_error(404, *_NOT_FOUND)
         html = (out / "index.html").read_bytes()
+        # the hashes of the scripts the run wrote, taken when it wrote them (a page changed
+        # afterwards runs no script); a job done by an older server has none stored
+        stored = out.parent / REPORT_CSP
+        csp = stored.read_text(encoding="utf-8") if stored.is_file() else report_csp(html)
         return Response(html, media_type="text/html; charset=utf-8", headers={
-            **_COMMON_HEADERS, "Content-Security-Policy": report_csp(html),
+            **_COMMON_HEADERS, "Content-Security-Policy": csp,
             "X-Frame-Options": "SAMEORIGIN"})
 
     @app.get("/jobs/{job_id}/files/{name}")
@@ -417,6 +494,20 @@ def _reserve(folder: Path, kind: str, number: int, raw_name: str) -> tuple[Path,
                 return path, stored
         except FileExistsError:
             number += 1
+
+
+async def _read_capped(request: Request, limit: int) -> bytes | None:
+    """The request body, or ``None`` once it passes ``limit`` bytes (declared or sent)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def _receive(request: Request, path: Path, limit: int) -> int:

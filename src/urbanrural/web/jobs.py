@@ -18,7 +18,10 @@ folder there is removed (after the TTL) only when its name is a job id and it ho
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import dataclasses
+import hashlib
 import json
 import os
 import re
@@ -33,7 +36,8 @@ from typing import Any
 from ..data.errors import DataError, Issue
 
 __all__ = ["JobStore", "WebConfig", "UploadRefusedError", "display_name", "is_job_id",
-           "check_upload", "build_spec", "STATES", "ROOT_MARKER"]
+           "check_upload", "check_upload_bounded", "reason_zh", "build_spec", "STATES",
+           "ROOT_MARKER"]
 
 ROOT_MARKER = ".urbanrural-web-root"
 STATES = ("draft", "queued", "running", "done", "failed")
@@ -61,6 +65,14 @@ class WebConfig:
     grace_seconds : at shutdown, how long running jobs may take to finish before they are
         stopped and marked failed.
     host : the address served (the loopback address unless told otherwise).
+    max_drafts : jobs not yet run that may exist at once (more: 503); a draft is removed
+        ``draft_ttl_seconds`` after its last change.
+    max_root_bytes : all files under ``root`` together; an upload or a new job past it is
+        answered 503.
+    check_timeout_seconds, check_memory_bytes : an upload is read (its row ledger) in a
+        process of its own, stopped after this time or past this much memory (address space
+        beyond what the process holds when it starts).
+    job_timeout_seconds, job_memory_bytes : the same bounds for the process of a run.
     """
 
     root: Path
@@ -72,9 +84,22 @@ class WebConfig:
     token: str | None = None
     grace_seconds: float = 30.0
     host: str = "127.0.0.1"
+    max_drafts: int = 200
+    draft_ttl_seconds: float = 3600.0
+    max_root_bytes: int = 5 * 1024 ** 3
+    check_timeout_seconds: float = 60.0
+    check_memory_bytes: int = 2 * 1024 ** 3
+    job_timeout_seconds: float = 1800.0
+    job_memory_bytes: int = 6 * 1024 ** 3
 
     def __post_init__(self) -> None:
         checks = {"max_upload_bytes": self.max_upload_bytes >= 1, "workers": 1 <= self.workers <= 64,
+                  "max_drafts": self.max_drafts >= 1, "draft_ttl_seconds": self.draft_ttl_seconds > 0,
+                  "max_root_bytes": self.max_root_bytes >= 1,
+                  "check_timeout_seconds": self.check_timeout_seconds > 0,
+                  "check_memory_bytes": self.check_memory_bytes >= 1 << 20,
+                  "job_timeout_seconds": self.job_timeout_seconds > 0,
+                  "job_memory_bytes": self.job_memory_bytes >= 1 << 20,
                   "queue_size": self.queue_size >= 1, "ttl_seconds": self.ttl_seconds > 0,
                   "max_files": self.max_files >= 1, "grace_seconds": self.grace_seconds >= 0}
         bad = [k for k, ok in checks.items() if not ok]
@@ -149,6 +174,9 @@ class JobStore:
         someone else's files.
     ttl_seconds : age (since the last change) after which a job that is not queued or
         running is removed by :meth:`sweep`.
+    draft_ttl_seconds : the same for a job never run (a draft).
+    max_drafts, max_bytes : drafts at once and bytes under the root (see :class:`WebConfig`);
+        past them a new job or upload is refused with 503.
 
     Examples
     --------
@@ -161,10 +189,16 @@ class JobStore:
     True
     """
 
-    def __init__(self, root: str | Path, *, ttl_seconds: float = 24 * 3600.0):
+    def __init__(self, root: str | Path, *, ttl_seconds: float = 24 * 3600.0,
+                 draft_ttl_seconds: float = 3600.0, max_drafts: int | None = None,
+                 max_bytes: int | None = None):
         self.root = Path(os.path.expanduser(os.fspath(root))).resolve()
         self.ttl_seconds = ttl_seconds
+        self.draft_ttl_seconds = draft_ttl_seconds
+        self.max_drafts = max_drafts
+        self.max_bytes = max_bytes
         self._lock = threading.RLock()
+        self._receiving: dict[str, int] = {}  # job id → uploads being streamed in
         self._prepare_root()
 
     def _prepare_root(self) -> None:
@@ -192,8 +226,34 @@ class JobStore:
         path = self.root / job_id
         return path if (path / "job.json").is_file() and not path.is_symlink() else None
 
+    def used_bytes(self) -> int:
+        """Bytes of all files under the root."""
+        total = 0
+        for top, _, files in os.walk(self.root):
+            for f in files:
+                with contextlib.suppress(OSError):
+                    total += os.lstat(os.path.join(top, f)).st_size
+        return total
+
+    def check_space(self, more: int = 0) -> None:
+        """Refuse (503) when the root holds ``max_bytes`` already, or would with ``more``."""
+        if self.max_bytes is not None and self.used_bytes() + more > self.max_bytes:
+            raise UploadRefusedError(503, "服务器的存储空间已满，请稍后再试", "the server's storage "
+                                     "for jobs is full; try again later")
+
     def create(self) -> str:
-        """A new job in state ``draft``; returns its id."""
+        """A new job in state ``draft``; returns its id. Refused (503) past ``max_drafts``
+        drafts or ``max_bytes`` under the root."""
+        with self._lock:
+            if self.max_drafts is not None:
+                drafts = sum((self.load(j) or {}).get("state") == "draft" for j in self.jobs())
+                if drafts >= self.max_drafts:
+                    raise UploadRefusedError(503, "未运行的任务过多，请稍后再试", "too many jobs "
+                                             "not yet run on this server; try again later")
+            self.check_space()
+            return self._create()
+
+    def _create(self) -> str:
         while True:
             job_id = secrets.token_urlsafe(_ID_BYTES)
             path = self.root / job_id
@@ -205,7 +265,8 @@ class JobStore:
         (path / "uploads").mkdir()
         now = time.time()
         _write_json(path / "job.json", {"id": job_id, "state": "draft", "created": now,
-                                        "updated": now, "uploads": [], "error": None})
+                                        "updated": now, "uploads": [], "error": None,
+                                        "next_upload": 1})
         return job_id
 
     def load(self, job_id: str) -> dict | None:
@@ -223,16 +284,60 @@ class JobStore:
             _write_json(path / "job.json", job)
             return job
 
-    def add_upload(self, job_id: str, entry: dict) -> dict:
-        """Record an upload; refused once the job has left ``draft`` (the run has its files)."""
+    def reserve_upload(self, job_id: str, *, max_files: int) -> int:
+        """Hold a slot for an upload before its bytes are streamed in (so that uploads sent
+        at once cannot pass ``max_files`` together); returns its number, unique in the job.
+        Give the slot back with :meth:`release_upload` once it is recorded or refused."""
         with self._lock:
             job = self.load(job_id)
             if job is None:
                 raise KeyError(job_id)
-            if job["state"] != "draft":
-                raise UploadRefusedError(409, "任务已开始，不能再上传",
-                                         "the job has started; start a new one to upload more")
-            return self.update(job_id, uploads=[*job["uploads"], entry])
+            _refuse_unless_draft(job)
+            if len(job["uploads"]) + self._receiving.get(job_id, 0) >= max_files:
+                raise _too_many(max_files)
+            number = max(int(job.get("next_upload", 1)), len(job["uploads"]) + 1)
+            self.update(job_id, next_upload=number + 1)
+            self._receiving[job_id] = self._receiving.get(job_id, 0) + 1
+            return number
+
+    def release_upload(self, job_id: str) -> None:
+        with self._lock:
+            left = self._receiving.get(job_id, 0) - 1
+            if left > 0:
+                self._receiving[job_id] = left
+            else:
+                self._receiving.pop(job_id, None)
+
+    def add_upload(self, job_id: str, entry: dict, *, max_files: int | None = None,
+                   replace: str | None = None) -> dict:
+        """Record an upload; refused once the job has left ``draft`` (the run has its files)
+        or holds ``max_files`` (checked again here, under the lock). ``replace``: the stored
+        name of an entry this one takes the place of (its file is removed)."""
+        with self._lock:
+            job = self.load(job_id)
+            if job is None:
+                raise KeyError(job_id)
+            _refuse_unless_draft(job)
+            uploads = [u for u in job["uploads"] if replace is None or u["stored"] != replace]
+            if max_files is not None and len(uploads) >= max_files:
+                raise _too_many(max_files)
+            if replace is not None and len(uploads) < len(job["uploads"]):
+                (self.root / job_id / "uploads" / replace).unlink(missing_ok=True)
+            return self.update(job_id, uploads=[*uploads, entry])
+
+    def remove_upload(self, job_id: str, number: int) -> dict:
+        """Remove upload ``number`` (its entry and its file) from a draft; KeyError if none."""
+        with self._lock:
+            job = self.load(job_id)
+            if job is None:
+                raise KeyError(job_id)
+            _refuse_unless_draft(job)
+            gone = [u for u in job["uploads"] if u.get("n") == number]
+            if not gone:
+                raise KeyError(number)
+            for u in gone:
+                (self.root / job_id / "uploads" / u["stored"]).unlink(missing_ok=True)
+            return self.update(job_id, uploads=[u for u in job["uploads"] if u.get("n") != number])
 
     def claim(self, job_id: str, *, to: str, **changes: Any) -> dict:
         """Move a job out of ``draft`` (compare and set: of two requests to run one job, one
@@ -251,11 +356,12 @@ class JobStore:
     # ------------------------------------------------------------------ lifecycle
     def recover(self) -> list[str]:
         """Mark failed every job a previous server left queued or running (it stopped before
-        they ended: what they wrote, if anything, is never shown as done)."""
+        they ended: what they wrote, if anything, is removed and never shown as done)."""
         failed = []
         for job_id in self.jobs():
             job = self.load(job_id) or {}
             if job.get("state") in ("queued", "running"):
+                remove_output(self.root / job_id)
                 self.update(job_id, state="failed", error=_error(
                     "服务器在任务排队或运行时停止，任务未完成",
                     "the server stopped while this job was queued or running; it did not "
@@ -271,14 +377,66 @@ class JobStore:
             job = self.load(job_id) or {}
             if job.get("state") in ("queued", "running"):
                 continue
-            if now - float(job.get("updated", 0)) > self.ttl_seconds:
+            ttl = self.draft_ttl_seconds if job.get("state") == "draft" else self.ttl_seconds
+            if now - float(job.get("updated", 0)) > ttl:
                 shutil.rmtree(self.root / job_id, ignore_errors=True)
                 removed.append(job_id)
         return removed
 
 
+REPORT_CSP = "report-csp.txt"  # in the job folder: the report's policy, written with it
+_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
+
+
+def report_csp(html: bytes) -> str:
+    """The Content-Security-Policy of a report page: its inline scripts by hash, nothing else.
+
+    Examples
+    --------
+    >>> csp = report_csp(b"<p>x</p><script>var a=1;</script>")
+    >>> csp.split(";")[0], "'sha256-" in csp, "unsafe-inline' " in csp.split("script-src")[1]
+    ('sandbox allow-scripts', True, False)
+    """
+    hashes = sorted({"'sha256-" + base64.b64encode(hashlib.sha256(m).digest()).decode() + "'"
+                     for m in _SCRIPT.findall(html)})
+    return ("sandbox allow-scripts; default-src 'none'; script-src " + (" ".join(hashes) or
+            "'none'") + "; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+            "connect-src 'none'; form-action 'none'; base-uri 'none'; frame-ancestors 'self'")
+
+
 def _error(zh: str, en: str, detail: str = "") -> dict:
     return {"zh": zh, "en": en, "detail": detail}
+
+
+def _refuse_unless_draft(job: dict) -> None:
+    if job["state"] != "draft":
+        raise UploadRefusedError(409, "任务已开始，不能再上传或删除文件",
+                                 "the job has started; start a new one to change its files")
+
+
+def _too_many(max_files: int) -> UploadRefusedError:
+    return UploadRefusedError(413, f"每个任务最多 {max_files} 个文件",
+                              f"at most {max_files} files per job")
+
+
+def remove_output(folder: Path) -> None:
+    """Remove what a run that did not finish left in a job folder (its output, a staging
+    folder), so nothing half-written can ever be downloaded."""
+    for p in folder.iterdir():
+        if p.name == "output" or p.name.startswith(".urbanrural-"):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def clip(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters (an echoed value never makes a message long).
+
+    Examples
+    --------
+    >>> clip("x" * 100, 10)
+    'xxxxxxxxx…'
+    """
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --------------------------------------------------------------------------- uploads
@@ -309,6 +467,70 @@ def _clean_message(text: str, names: dict[str, str]) -> str:
     for stored in sorted(names, key=len, reverse=True):
         text = text.replace(stored, names[stored])
     return text
+
+
+# Chinese for the reasons the data layer gives in English only (data/readers.py, catalog.py);
+# the page shows the gloss beside the original, which stays the reference
+REASONS_ZH = {
+    "blank line": "空行",
+    "footnote or source line (kept in the panel's provenance)": "脚注或资料来源行（记入数据来源说明）",
+    "text beside a metadata line (数据库/指标/时间), not read":
+        "元数据行（数据库/指标/时间）旁的文字，未读入",
+    "line above the header row (a title or note), not read as data": "表头行之上的标题或说明，未作为数据读入",
+    "empty cell (no value published)": "空单元格（未公布数值）",
+    "identical value under another name of the same indicator (merged)":
+        "同一指标另一名称下的相同数值（已合并）",
+    "identical duplicate of an earlier row (merged)": "与前面某行完全相同的重复值（已合并）",
+}
+_REASON_PREFIXES_ZH = {"missing-value marker ": "缺失值标记 "}
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def reason_zh(reason: str) -> str | None:
+    """The Chinese of a reason the data layer gives in English only; ``None`` when the reason
+    already holds Chinese (it is bilingual) or is not a known text.
+
+    Examples
+    --------
+    >>> reason_zh("blank line"), reason_zh("missing-value marker '…'")
+    ('空行', "缺失值标记 '…'")
+    >>> reason_zh("合计或平均列 / a total or average column, not a year: not read") is None
+    True
+    """
+    if reason in REASONS_ZH:
+        return REASONS_ZH[reason]
+    if _CJK.search(reason):
+        return None
+    for prefix, zh in _REASON_PREFIXES_ZH.items():
+        if reason.startswith(prefix):
+            return zh + reason[len(prefix):]
+    return None
+
+
+def check_upload_bounded(path: Path, kind: str, display: str) -> dict:
+    """:func:`check_upload`, with what the data layer does not catch (memory exhausted under
+    the process's limit, a bug) turned into a refusal that names no server path."""
+    try:
+        return check_upload(path, kind, display)
+    except Exception as exc:  # noqa: BLE001 - the page says so; the server keeps serving
+        text = str(exc)
+        # past the address-space limit an allocation fails, and so does mapping a library
+        if isinstance(exc, MemoryError) or "failed to map" in text or "memory" in text.lower():
+            return _not_read("读取该文件所需的内存超过服务器为单个文件设定的上限",
+                             "reading this file needs more memory than the server allows for "
+                             "one file; is it far larger than it looks (a compressed or hostile "
+                             "file)?")
+        names = {str(path): display, str(path.parent): "", path.name: display}
+        text = _ABSOLUTE_PATH.sub("…", _clean_message(text, names))
+        return _not_read("读取该文件时出现程序错误", "the file could not be read (an error of "
+                         f"the reader: {type(exc).__name__}: {clip(text, 300)})")
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:[^\s/:'\"]+/)+[^\s/:'\"]*")
+
+
+def _not_read(zh: str, en: str) -> dict:
+    return {"ok": False, "message": f"{zh} / {en}", "issues": []}
 
 
 def check_upload(path: Path, kind: str, display: str) -> dict:
@@ -350,9 +572,10 @@ def _ledger(path: Path) -> dict:
             "values_used": rep.rows_used, "set_aside": len(rep.set_aside),
             "cells_in": rep.cells_in, "cells_labels": rep.cells_labels,
             "balanced": rep.balanced,
-            "reasons": [[r, n] for r, n in rep.reasons().most_common()],
+            "reasons": [[r, n, reason_zh(r)] for r, n in rep.reasons().most_common()],
             "notices": list(rep.notices),
-            "rows": json.loads(rows.to_json(orient="records", force_ascii=False)),
+            "rows": [{**r, "reason_zh": reason_zh(r["reason"] or "")} for r in
+                     json.loads(rows.to_json(orient="records", force_ascii=False))],
             "regions": len(panel.regions), "indicators": list(panel.indicator_ids),
             "years": [int(panel.years[0]), int(panel.years[-1])] if len(panel.years) else []}
 
@@ -380,14 +603,16 @@ def build_spec(job: dict, folder: Path, form: dict) -> tuple[Any, dict[str, str]
     from ..pipeline.framework import BUILTIN_FRAMEWORKS
     from ..pipeline.spec import AnalysisSpec
 
-    unknown = sorted(set(form) - _FORM_KEYS)
+    unknown = sorted(map(str, set(form) - _FORM_KEYS))
     if unknown:
-        raise DataError(Issue(f"unknown option(s) {', '.join(unknown)} / 未知选项", value=unknown[0]))
+        raise DataError(Issue(f"unknown option(s) {clip(', '.join(unknown))} / 未知选项",
+                              value=clip(unknown[0])))
     ok = [u for u in job["uploads"] if u.get("check", {}).get("ok")]
     bad = [u["name"] for u in job["uploads"] if not u.get("check", {}).get("ok")]
     if bad:
-        raise DataError([Issue("this file could not be read; remove it or upload a corrected "
-                               "one / 该文件无法读取，请删除或上传改正后的文件", file=n) for n in bad])
+        raise DataError([Issue("this file could not be read: remove it (✕ beside it) or upload "
+                               "a corrected file under the same name / 该文件无法读取：请点旁边的 ✕ "
+                               "删除它，或以同一文件名上传改正后的文件", file=n) for n in bad])
     by_kind: dict[str, dict[str, str]] = {"data": {}, "framework": {}, "spec": {}}
     for u in ok:
         by_kind[u["kind"]][u["name"]] = str(folder / "uploads" / u["stored"])
@@ -410,7 +635,7 @@ def build_spec(job: dict, folder: Path, form: dict) -> tuple[Any, dict[str, str]
             return value
         if value in by_kind["framework"]:
             return by_kind["framework"][value]
-        raise DataError(Issue(f"{key}: {value!r} is neither a built-in framework "
+        raise DataError(Issue(f"{key}: {clip(value)!r} is neither a built-in framework "
                               f"({', '.join(BUILTIN_FRAMEWORKS)}) nor an uploaded framework "
                               "file / 既不是内置框架也不是已上传的框架文件", value=key))
 

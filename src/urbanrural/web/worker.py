@@ -29,7 +29,7 @@ from ..outputs.destination import DestinationError, OutputFolder  # noqa: E402
 from ..pipeline.analysis import run_analysis  # noqa: E402
 from ..pipeline.sections import SECTIONS, runner  # noqa: E402
 from ..pipeline.spec import AnalysisSpec  # noqa: E402
-from .jobs import _clean_message, _write_json, portable_spec  # noqa: E402
+from .jobs import REPORT_CSP, _clean_message, _write_json, portable_spec, report_csp  # noqa: E402
 
 
 def _preload() -> None:
@@ -63,6 +63,13 @@ _preload()
 __all__ = ["run_job"]
 
 
+def _user_names(folder: Path, names: dict[str, str]) -> dict[str, str]:
+    """Server paths → what the user may see: an upload's name, and "…" for any other path
+    in the job's folder or above it (see :func:`~urbanrural.web.jobs._clean_message`)."""
+    return {**names, **{Path(p).name: n for p, n in names.items()}, str(folder): "…",
+            str(folder.parent): "…"}
+
+
 def run_job(folder: str) -> None:
     """Run the job in ``folder``; exits 0 when its report is written, 1 when it failed."""
     path = Path(folder)
@@ -86,13 +93,15 @@ def run_job(folder: str) -> None:
             "results.xlsx and the figures"}})
         record = dataclasses.replace(result, spec=portable_spec(result.spec, names))
         written = write_report(record, OutputFolder(path / "output", command="serve"))
+        (path / REPORT_CSP).write_text(report_csp(written["html"].read_bytes()), encoding="utf-8")
     except (DataError, DestinationError) as exc:
-        clean = {**names, **{Path(p).name: n for p, n in names.items()}}
-        _write_json(path / "outcome.json", {"ok": False, "message": _clean_message(str(exc), clean)})
+        _write_json(path / "outcome.json", {"ok": False, "message": _clean_message(
+            str(exc), _user_names(path, names))})
         sys.exit(1)
-    except Exception as exc:  # a bug: the page says so, the log has the traceback
+    except Exception as exc:  # a bug: the page says so (no server path), the log has the traceback
         _write_json(path / "outcome.json", {
-            "ok": False, "internal": True, "message": f"{type(exc).__name__}: {exc}",
+            "ok": False, "internal": True, "message": _clean_message(
+                f"{type(exc).__name__}: {exc}", _user_names(path, names)),
             "traceback": traceback.format_exc(limit=20)})
         sys.exit(1)
     summary = [{"name": s.name, "title_zh": s.title_zh, "title_en": s.title_en,

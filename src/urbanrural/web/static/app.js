@@ -2,7 +2,7 @@
 // file supplies is put in the page with textContent, never as HTML.
 (function () {
   'use strict';
-  var job = null, polling = null, customFrameworks = 0;
+  var job = null, polling = null, customFrameworks = 0, pending = 0, running = false;
   function $(id) { return document.getElementById(id); }
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -73,8 +73,8 @@
     var c = entry.check;
     if (!c.ok) {
       box.classList.add('bad');
-      box.appendChild(biEl('p', '', '✗ 无法使用该文件，原因如下（请改正后重新上传）：',
-        '✗ this file cannot be used as it is, for the reasons below (correct it and upload it again):'));
+      box.appendChild(biEl('p', '', '✗ 无法使用该文件，原因如下（数据层的原文，部分为英文）。请点 ✕ 删除它，或以同一文件名上传改正后的文件：',
+        '✗ this file cannot be used as it is, for the reasons below. Remove it (✕), or upload a corrected file under the same name:'));
       box.appendChild(el('pre', 'message', c.message));
       return;
     }
@@ -100,7 +100,8 @@
         'non-empty cells ' + num(c.cells_in) + ' = ' + num(c.cells_labels) + ' headers and labels + ' + num(c.values_used) + ' values used + ' + num(c.cells_in - c.cells_labels - c.values_used) + ' set aside'));
     }
     if (c.reasons.length) {
-      box.appendChild(table([['搁置原因', 'reason set aside'], ['个数', 'count']], c.reasons));
+      box.appendChild(table([['搁置原因', 'reason set aside'], ['个数', 'count']],
+        c.reasons.map(function (r) { return [glossed(r[0], r[2]), r[1]]; })));
     }
     c.notices.forEach(function (n) { box.appendChild(biEl('p', 'note', '说明：' + n, 'notice: ' + n)); });
     if (c.rows.length) {
@@ -108,14 +109,37 @@
       s.appendChild(bi('逐行明细（前 ' + c.rows.length + ' 条）', 'row by row (first ' + c.rows.length + ')'));
       d.appendChild(s);
       d.appendChild(table([['行', 'row'], ['列', 'column'], ['值', 'value'], ['原因', 'reason']],
-        c.rows.map(function (r) { return [r.row, r.column, r.value, r.reason]; })));
+        c.rows.map(function (r) { return [r.row, r.column, r.value, glossed(r.reason, r.reason_zh)]; })));
       box.appendChild(d);
     }
   }
 
+  // a reason the data layer gives in English only, with the server's Chinese gloss before it
+  function glossed(reason, zh) { return zh ? zh + ' / ' + reason : reason; }
+  function pendingChanged(delta) {
+    pending = Math.max(0, pending + delta);
+    $('run').disabled = running || pending > 0;
+  }
+  function removeButton(box, entry) {
+    var b = el('button', 'remove', '✕');
+    b.type = 'button'; b.title = '删除该文件 / remove this file';
+    b.setAttribute('aria-label', '删除该文件 / remove this file');
+    b.addEventListener('click', function () {
+      b.disabled = true;
+      api('DELETE', '/api/jobs/' + job + '/uploads/' + entry.n).then(function (r) {
+        if (r.status !== 200) { b.disabled = false; var e = el('div', 'error'); showError(e, r); box.appendChild(e); return; }
+        box.remove();
+        document.querySelectorAll('#custom-frameworks input').forEach(function (i) {
+          if (i.value === entry.name && entry.kind === 'framework') i.parentNode.remove();
+        });
+      });
+    });
+    box.querySelector('h3').appendChild(b);
+  }
   function upload(file, kind) {
     var box = ledgerBox(file.name, file.size);
     box.appendChild(biEl('p', 'note pending', '上传中…', 'uploading…'));
+    pendingChanged(1);
     return ensureJob().then(function (id) {
       return api('PUT', '/api/jobs/' + id + '/uploads/' + kind, file,
         {'X-File-Name': encodeURIComponent(file.name), 'Content-Type': 'application/octet-stream'});
@@ -127,11 +151,17 @@
         return null;
       }
       box.dataset.status = 200;
+      // a same-name re-upload took the place of a file that could not be read
+      document.querySelectorAll('.ledger.bad[data-file]').forEach(function (b) {
+        if (b !== box && b.dataset.file === r.body.name && b.dataset.status === '200') b.remove();
+      });
+      box.dataset.file = r.body.name;
       renderCheck(box, r.body);
+      removeButton(box, r.body);
       return r.body;
     }).catch(function (r) {
       box.classList.add('bad'); var e = el('div', 'error'); showError(e, r); box.appendChild(e);
-    });
+    }).then(function (entry) { pendingChanged(-1); return entry; });
   }
   function uploadAll(files, kind) {
     var chain = Promise.resolve();
@@ -166,14 +196,15 @@
     $('error').hidden = true;
     var form = {sections: checked('section'), frameworks: checked('framework'),
       partition: checked('partition')[0], lang: document.body.dataset.lang === 'en' ? 'en' : 'zh'};
-    $('run').disabled = true;
+    if (pending > 0) return;
+    running = true; $('run').disabled = true;
     ensureJob().then(function (id) {
       return api('POST', '/api/jobs/' + id + '/run', JSON.stringify(form), {'Content-Type': 'application/json'});
     }).then(function (r) {
-      if (r.status !== 202) { $('run').disabled = false; showError($('error'), r); return; }
+      if (r.status !== 202) { running = false; pendingChanged(0); showError($('error'), r); return; }
       $('bar').hidden = false;
       poll();
-    }).catch(function (r) { $('run').disabled = false; showError($('error'), r); });
+    }).catch(function (r) { running = false; pendingChanged(0); showError($('error'), r); });
   }
   function poll() {
     api('GET', '/api/jobs/' + job).then(function (r) {
@@ -202,7 +233,8 @@
     if (polling) clearTimeout(polling);
     job = null; $('ledgers').textContent = ''; $('custom-frameworks').textContent = '';
     $('error').hidden = true; $('step-result').hidden = true; $('report').removeAttribute('src');
-    $('bar').hidden = true; $('bar').value = 0; $('status-text').textContent = ''; $('run').disabled = false;
+    $('bar').hidden = true; $('bar').value = 0; $('status-text').textContent = '';
+    running = false; pendingChanged(0);
     $('spec-note').textContent = ''; $('status').dataset.state = '';
   }
 

@@ -125,3 +125,61 @@ def test_staggered_or_switching_treatment_is_refused(prop99):
     off.loc[(off.State == "California") & (off.Year == 2000), "treated"] = 0
     with pytest.raises(DataError, match="switches off"):
         sdid(off, **COLS)
+
+
+def test_one_treated_unit_enumerates_every_placebo(prop99):
+    # N1 = 1: the N0 = 38 placebos are enumerated (each control treated once), so the placebo
+    # SE is exact. DID by hand: control j's placebo estimate is the 2×2 DiD of j against the
+    # mean of the other 37 controls; se = √((R−1)/R)·sd = the population sd over the 38
+    r = sdid(prop99, **COLS, estimator="did")
+    assert r.replications == 38 and len(r.placebo_estimates) == 38
+    wide = prop99[prop99.State != "California"].pivot(index="State", columns="Year",
+                                                      values="PacksPerCapita")
+    change = wide.loc[:, 1989:].mean(axis=1) - wide.loc[:, :1988].mean(axis=1)
+    hand = change - (change.sum() - change) / 37
+    assert np.sort(r.placebo_estimates) == pytest.approx(np.sort(hand.to_numpy()), abs=1e-9)
+    assert r.se == pytest.approx(np.std(hand.to_numpy(), ddof=0), rel=1e-12)
+    # the paper's DID placebo SE 17.7 (200 random draws) against the exact 17.29
+    assert r.se == pytest.approx(17.7, rel=0.05)
+    # no randomness: the seed and the replication count do not matter
+    assert sdid(prop99, **COLS, estimator="did", replications=50, seed=9).se == r.se
+    drawn = sdid(prop99, **COLS, estimator="did", exhaustive=False, replications=50, seed=9)
+    assert drawn.replications == 50 and drawn.se != r.se
+
+
+@pytest.mark.parametrize("estimator,j", [("sdid", 7)])   # ("sc", j) passes too; kept light
+def test_enumerated_placebos_equal_one_at_a_time_refits(prop99, estimator, j):
+    # 10 controls and California (a real sub-panel keeps the refits light): the batched,
+    # enumerated placebo of control j equals the estimator refitted with j as the treated unit
+    states = sorted(set(prop99.State) - {"California"})[:10] + ["California"]
+    small = prop99[prop99.State.isin(states)]
+    r = sdid(small, **COLS, estimator=estimator)
+    Y, n0, t0, _, _ = panel_matrices(small, **COLS)
+    om, lam = r.unit_weights.to_numpy(), r.time_weights.to_numpy()
+    opts = dict(estimator=estimator, zeta_omega=r.zeta_omega, zeta_lambda=r.zeta_lambda,
+                min_decrease=1e-5 * r.noise_level, max_iter=10_000)
+    assert r.replications == n0 == 10
+    order = np.r_[np.delete(np.arange(n0), j), j]      # control j is the pseudo-treated
+    Yp = Y[order]
+    keep = om[order[:-1]]
+    w0 = keep / keep.sum() if keep.sum() > 0 else np.full(n0 - 1, 1 / (n0 - 1))
+    o, l_ = sdid_module._fit_weights(sdid_module._collapsed(Yp, n0 - 1, t0), n0 - 1, t0,
+                                     omega0=w0, lambda0=lam, **opts)
+    one = sdid_module._estimate(Yp, n0 - 1, t0, o, l_)
+    assert r.placebo_estimates[j] == pytest.approx(one, abs=1e-8)
+    assert r.se == pytest.approx(np.std(r.placebo_estimates, ddof=0), rel=1e-12)
+
+
+def test_joint_placebo_standard_errors_equal_separate_ones(prop99):
+    # the pipeline solves the three variants' placebo problems in one batch: the same numbers
+    states = sorted(set(prop99.State) - {"California"})[:10] + ["California"]
+    small = prop99[prop99.State.isin(states)]
+    fits = [sdid(small, **COLS, estimator=e, se=None) for e in ("sdid", "sc", "did")]
+    joint = sdid_module.placebo_standard_errors(small, fits, **COLS)
+    for f, j in zip(fits, joint, strict=True):
+        alone = sdid(small, **COLS, estimator=f.estimator)
+        assert j.estimate == alone.estimate and j.replications == alone.replications == 10
+        np.testing.assert_allclose(j.placebo_estimates, alone.placebo_estimates, atol=1e-8)
+        assert j.se == pytest.approx(alone.se, rel=1e-9)
+    with pytest.raises(DataError, match="not of this panel"):
+        sdid_module.placebo_standard_errors(prop99, fits, **COLS)

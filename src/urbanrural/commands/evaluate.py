@@ -33,7 +33,9 @@ def add(sub, make_parser) -> None:
                     help="multiplier-bootstrap draws of the event-study band 事件研究一致置信带的"
                          "乘数自助抽样次数")
     sp.add_argument("--placebo-reps", dest="placebo_reps", type=int, default=200,
-                    help="placebo replications of the SDID standard errors SDID安慰剂标准误的重复次数")
+                    help="placebo replications of the SDID standard errors (0: none; one "
+                         "treated unit: every control once) SDID安慰剂标准误的重复次数（0：不计算；"
+                         "仅一个处理单位时逐一以每个对照单位为安慰剂）")
     sp.add_argument("--seed", type=int, default=0, help="random seed 随机种子")
     sp.add_argument("--out", default="urbanrural-output/evaluate", help="output folder 输出文件夹")
     sp.add_argument("--force", action="store_true",
@@ -108,6 +110,7 @@ def run(args) -> int:
     if res.event_study is not None:
         tables["event_study"] = res.event_study
         labels["event_study"] = {"event": "处理后期数", "att": "平均处理效应", "se": "标准误",
+                                 "se_boot": "自助法标准误",
                                  "ci_low": "一致置信带下限", "ci_high": "一致置信带上限",
                                  "kind": "汇总方式"}
     if res.bacon is not None:
@@ -148,7 +151,9 @@ def run(args) -> int:
             (folder / "evaluation_plots.html").write_text(html, encoding="utf-8")
     for r in res.comparison.itertuples():
         print(f"{r.design_en} / {r.design_zh}: {r.estimate:.4g} (se {r.se:.3g}, p {r.p_value:.3g})"
-              f" — {r.diagnostic}{'' if r.believe else ' — not read as an effect / 不作为效应解读'}")
+              f" — {r.diagnostic_en} / {r.diagnostic_zh} — "
+              + (f"{r.verdict_en} / {r.verdict_zh}" if r.believe
+                 else "not read as an effect / 不作为效应解读"))
     for zh, en in res.notes:
         print(f"note: {en} / {zh}")
     print(f"wrote {len(dest.files)} files to {dest.path}")

@@ -56,7 +56,9 @@ FIT_LABELS: dict[str, tuple[str, str]] = {
 COMPARISON_LABELS = {"design": "设计", "design_zh": "设计（中文）", "estimate": "估计值",
                      "se": "标准误", "p_value": "p值", "pre_fit": "处理前拟合",
                      "pre_fit_kind": "处理前拟合指标", "diagnostic": "诊断",
-                     "verdict": "结论", "believe": "可否解读为效应"}
+                     "diagnostic_zh": "诊断（中文）", "diagnostic_en": "诊断（英文）",
+                     "verdict": "结论", "verdict_zh": "结论（中文）", "verdict_en": "结论（英文）",
+                     "believe": "可否解读为效应"}
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,22 @@ def treatment_from(frame: pd.DataFrame, *, source: str = "") -> Treatment:
 
 def read_treatment(path: str | Path) -> Treatment:
     """Read a treatment file: CSV (unit, first_treated) or YAML (units + date, or cohorts).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A ``.csv`` file with a unit column (``unit``, ``region``, ``region_code``, ``code``,
+        ``id``, ``单位`` or ``地区``) and a first-treated-period column (``first_treated``,
+        ``first_treated_year``, ``year``, ``date``, ``cohort``, ``首次处理年份`` or ``年份``), or
+        a ``.yaml``/``.yml`` file with ``units: [...]`` and ``date: year``, or
+        ``cohorts: {unit: year}``.
+
+    Returns
+    -------
+    Treatment
+        Unit → first treated period. A missing file, a missing column, a period that is not
+        a whole year or a unit listed twice is a :class:`~urbanrural.data.errors.DataError`
+        naming the file and, for a bad row, its row and column.
 
     Examples
     --------
@@ -172,6 +190,42 @@ def evaluate_designs(data: pd.DataFrame, *, unit: str, time: str, outcome: str,
                      seed: int = 0, alpha: float = 0.05) -> EvaluationRun:
     """Run every design the treatment allows and compare them (see the module notes).
 
+    Staggered DiD: :func:`~urbanrural.methods.evaluate.att_gt` (Callaway & Sant'Anna 2021)
+    with :func:`~urbanrural.methods.evaluate.twfe` and the Goodman-Bacon (2021) decomposition;
+    with a single treatment date also :func:`~urbanrural.methods.evaluate.synthetic_control`
+    (Abadie, Diamond & Hainmueller 2010) and :func:`~urbanrural.methods.evaluate.sdid`
+    (Arkhangelsky et al. 2021) with its SC and DiD variants.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long balanced panel, one row per unit and period.
+    unit : str
+        The unit column (compared as text with the treatment's units).
+    time : str
+        The period column.
+    outcome : str
+        The outcome column.
+    treatment : Treatment
+        The treated units and their first treated periods (e.g. :func:`read_treatment`);
+        every other unit is never treated.
+    bootstrap : int, default 199
+        Multiplier-bootstrap draws for the uniform band of the event study (0: pointwise).
+    placebo_reps : int, default 200
+        Placebo replications of the SDID standard errors (0: none). With one treated unit
+        every control is the placebo once instead (exact; the count only switches them on).
+    seed : int, default 0
+        Seed of the bootstrap and placebo draws.
+    alpha : float, default 0.05
+        Significance level of tests and bands.
+
+    Returns
+    -------
+    EvaluationRun
+        The comparison table (one row per design run), the event study, the synthetic
+        control's gaps and placebos, the Bacon decomposition and the claims behind each
+        verdict.
+
     Examples
     --------
     >>> from urbanrural.data.datasets import load_dataset
@@ -185,6 +239,7 @@ def evaluate_designs(data: pd.DataFrame, *, unit: str, time: str, outcome: str,
     from ..methods.evaluate import (
         att_gt,
         bacon_decomposition,
+        convex_hull_claim,
         effect_claim,
         pretrend_claim,
         sdid,
@@ -192,7 +247,8 @@ def evaluate_designs(data: pd.DataFrame, *, unit: str, time: str, outcome: str,
         twfe,
         twfe_agreement_claim,
     )
-    from ..methods.evaluate.sdid import panel_matrices
+    from ..methods.evaluate.claims import EVALUATION_LABELS, prefit_claim
+    from ..methods.evaluate.sdid import panel_matrices, placebo_standard_errors
 
     d = data[[unit, time, outcome]].copy()
     d[unit] = d[unit].astype(str)
@@ -209,11 +265,16 @@ def evaluate_designs(data: pd.DataFrame, *, unit: str, time: str, outcome: str,
     rows, claims, notes, results = [], {}, [], {}
     event = gaps = placebo = bacon_t = None
 
+    words = {**EVALUATION_LABELS, **FIT_LABELS}
+
     def row(code, estimate, se, p, pre_fit, kind, diagnostic, verdict, believe):
         zh, en = DESIGN_NAMES[code]
         rows.append({"design": code, "design_zh": zh, "design_en": en, "estimate": estimate,
                      "se": se, "p_value": p, "pre_fit": pre_fit, "pre_fit_kind": kind,
-                     "diagnostic": diagnostic, "verdict": verdict, "believe": believe})
+                     "diagnostic": diagnostic, "diagnostic_zh": words[diagnostic][0],
+                     "diagnostic_en": words[diagnostic][1], "verdict": verdict,
+                     "verdict_zh": words[verdict][0], "verdict_en": words[verdict][1],
+                     "believe": believe})
 
     has_never = (d.groupby(unit)["_cohort"].first() == 0).any()
     inside = [g for g in set(treatment.first_treated.values()) if times.min() < g <= times.max()]
@@ -244,6 +305,20 @@ def evaluate_designs(data: pd.DataFrame, *, unit: str, time: str, outcome: str,
             claims["twfe_effect"].verdict, not single and agree.verdict == "agree")
         event = dyn.table.assign(kind="dynamic")
         results.update(att_gt=cs, twfe=tw)
+        if cs.dropped_units:
+            names = [str(u) for u in cs.dropped_units]
+            notes.append((f"交错DID未使用在第一期（{times.min():g}年）或之前已受处理的单位："
+                          f"{'、'.join(names)}（无处理前期可比较）。",
+                          f"Staggered DiD leaves out the units treated in or before the first "
+                          f"period ({times.min():g}): {', '.join(names)} (no pre-treatment "
+                          "period to compare)."))
+        if cs.recoded_units:
+            names = [str(u) for u in cs.recoded_units]
+            notes.append((f"以下处理单位在数据最后一期（{times.max():g}年）之后才受处理，交错DID与"
+                          f"双向固定效应将其作为从未处理的对照单位：{'、'.join(names)}。",
+                          f"These treated units start after the last period of the data "
+                          f"({times.max():g}); staggered DiD and TWFE use them as "
+                          f"never-treated controls: {', '.join(names)}."))
     else:
         notes.append(("交错DID未运行：需要处理前期以及从未处理的对照单位。",
                       "Staggered DiD not run: it needs a pre-treatment period and never-treated "
@@ -274,16 +349,31 @@ def evaluate_designs(data: pd.DataFrame, *, unit: str, time: str, outcome: str,
         results["synthetic_control"] = sc
         Y, n0, t0, _, _ = panel_matrices(d, unit=unit, time=time, outcome=outcome,
                                          treated="_treated")
-        for code, est in (("sdid", "sdid"), ("sdid_sc", "sc"), ("sdid_did", "did")):
-            r = sdid(d, unit=unit, time=time, outcome=outcome, treated="_treated",
-                     estimator=est,
-                     se="placebo" if placebo_reps and n0 > Y.shape[0] - n0 else None,
-                     replications=placebo_reps, seed=seed)
+        variants = (("sdid", "sdid"), ("sdid_sc", "sc"), ("sdid_did", "did"))
+        cols = dict(unit=unit, time=time, outcome=outcome, treated="_treated")
+        fits = [sdid(d, **cols, estimator=est, se=None) for _, est in variants]
+        if placebo_reps and n0 > Y.shape[0] - n0:
+            # the three placebo SEs on the same draws, their weight problems in one batch
+            fits = placebo_standard_errors(d, fits, **cols, replications=placebo_reps,
+                                           seed=seed)
+        for (code, est), r in zip(variants, fits, strict=True):
             c = effect_claim(r.estimate, r.se, alpha=alpha)
             claims[f"{code}_effect"] = c
             fit = _pre_fit_sdid(r, Y, n0, t0, level_shift=est != "sc")
-            row(code, r.estimate, r.se, c.values["p_value"], fit, "pre_rmse",
-                "placebo_se" if r.se_method else "no_inference", c.verdict, True)
+            if est == "sc":   # no intercept: the same convex-hull check as the synthetic control
+                check = convex_hull_claim(Y[n0:, :t0].mean(axis=0), Y[:n0, :t0].T,
+                                          pre_rmspe=fit, att=r.estimate)
+                ok = check.verdict == "inside_hull"
+            else:             # unit intercepts absorb a level gap: the misfit against the effect
+                check = prefit_claim(fit, r.estimate)
+                ok = check.verdict == "good_pre_fit"
+            claims[f"{code}_fit"] = check
+            diagnostic = check.verdict
+            if est == "did" and ok and "pretrend" in claims and len(treatment.first_treated) > 1 \
+                    and claims["pretrend"].verdict == "pretrends_rejected":
+                diagnostic, ok = "pretrends_rejected", False   # DiD rests on parallel trends
+            row(code, r.estimate, r.se, c.values["p_value"], fit, "pre_rmse", diagnostic,
+                c.verdict if ok else diagnostic, ok)
             results[code] = r
     else:
         notes.append(("合成控制与SDID未运行：处理单位的起始时间不同（交错）。",

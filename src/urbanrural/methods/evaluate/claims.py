@@ -29,7 +29,7 @@ from scipy import stats
 from ..claims import Claim
 
 __all__ = ["EVALUATION_LABELS", "twfe_agreement_claim", "pretrend_claim", "effect_claim",
-           "evaluation_label"]
+           "evaluation_label", "prefit_claim"]
 
 EVALUATION_LABELS: dict[str, tuple[str, str]] = {
     "agree": ("一致", "agree"),
@@ -53,6 +53,7 @@ EVALUATION_LABELS: dict[str, tuple[str, str]] = {
     "poor_fit": ("处理前拟合误差相对效应过大，差值不能解读为效应",
                  "the pre-treatment misfit is large relative to the effect: the gap cannot be "
                  "read as an effect"),
+    "good_pre_fit": ("处理前拟合误差小于效应的一半", "the pre-treatment misfit is under half the effect"),
 }
 
 
@@ -100,6 +101,27 @@ def pretrend_claim(p_value: float, *, alpha: float = 0.05, stat: float = float("
     return Claim("pretrend", verdict, {"p_value": float(p_value), "alpha": alpha,
                                        "stat": float(stat), "df": int(df)},
                  method="Wald test of the pre-treatment ATT(g,t), χ²(df)")
+
+
+def prefit_claim(pre_rmse: float, estimate: float, *, fit_ratio: float = 0.5) -> Claim:
+    """Is the pre-treatment misfit small beside the effect (designs with a level shift)?
+
+    ``"poor_fit"`` when pre-RMSE ≥ ``fit_ratio`` · |estimate| (the rule of
+    :func:`~urbanrural.methods.evaluate.synth.convex_hull_claim`, without the donor-range
+    part, which a design with unit intercepts — SDID, DiD — does not need); else
+    ``"good_pre_fit"``. Either way the pre-RMSE is that of the weighted, level-shifted
+    pre-treatment gap.
+
+    Examples
+    --------
+    >>> prefit_claim(0.4, 1.0).verdict, prefit_claim(0.6, -1.0).verdict
+    ('good_pre_fit', 'poor_fit')
+    """
+    ratio = float(pre_rmse / abs(estimate)) if estimate != 0 else float("inf")
+    verdict = "poor_fit" if not ratio < fit_ratio else "good_pre_fit"
+    return Claim("pre_fit", verdict, {"pre_rmse": float(pre_rmse), "estimate": float(estimate),
+                                      "rmse_to_effect": ratio, "fit_ratio": float(fit_ratio)},
+                 method=f"pre-treatment RMSE ≥ {fit_ratio:g}·|estimate| is a poor fit")
 
 
 def effect_claim(estimate: float, se: float = float("nan"), *, alpha: float = 0.05,

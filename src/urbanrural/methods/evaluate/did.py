@@ -24,12 +24,13 @@ Conventions (those of the R package ``did`` 2.x, whose printouts the tests repro
   Rademacher weights, each column scaled by its bootstrap interquartile range, the critical
   value the (1−α) quantile (inverted CDF) of the largest |t| — all draws in one matrix
   product, no loop over draws.
-* **Pre-test.** Wald statistic W = n·θ̂′ V̂⁻¹ θ̂ over the pre-treatment ATT(g,t) (t < g −
-  anticipation), χ² with their number as degrees of freedom.
+* **Pre-test.** Wald statistic W = n·θ̂′ V̂⁻¹ θ̂ over the pre-treatment ATT(g,t) (t < g, as
+  R's ``pre <- which(group > tt)``, whatever the anticipation; rows of zero variance left
+  out), χ² with their number as degrees of freedom.
 * **TWFE** regresses y on unit and period effects and the treated-now indicator (within
   transformation of the balanced panel), with standard errors clustered by unit (CR1:
-  G/(G−1)·(N−1)/(N−K), G clusters, K counting the absorbed unit and period effects, as OLS
-  with dummies in statsmodels does; see :class:`TWFEResult`).
+  G/(G−1)·(N−1)/(N−K), G clusters, K = 1 + T: the unit effects nested in the clusters count
+  as one, fixest's default ``fixef.K = "nested"``; see :class:`TWFEResult`).
 
 References: Callaway, B. & Sant'Anna, P. H. C. (2021), Difference-in-differences with multiple
 time periods, J. Econometrics 225(2), 200–230; Sant'Anna, P. H. C. & Zhao, J. (2020), Doubly
@@ -180,10 +181,24 @@ class AggregatedATT:
     ----------
     kind : ``"simple"``, ``"group"``, ``"dynamic"`` or ``"calendar"``.
     att, se : the overall average effect and its analytic standard error.
-    table : per cohort / event time / period: ``att``, ``se``, ``ci_low``, ``ci_high``
-        (uniform band when bootstrapped, else pointwise); empty for ``simple``.
+    table : per cohort / event time / period: ``att``, ``se`` (analytic), ``ci_low``,
+        ``ci_high`` (pointwise, att ± z·se; when bootstrapped the uniform band att ± crit·
+        ``se_boot``, the bootstrap standard errors, as R's ``aggte``); empty for ``simple``.
     crit : the critical value of the table's band.
+    alpha : the significance level of ``ci`` and the band.
     influence : n × (1 + rows) influence functions (overall first).
+
+    Examples
+    --------
+    One unit treated from period 3 (y = 1, 2, 6) against two never-treated ones that each rise
+    by 1 a period: the placebo ATT at event −1 is (2 − 1) − 1 = 0, the effect at event 0 is
+    (6 − 2) − 1 = 3, and the overall dynamic effect is the mean over e ≥ 0:
+
+    >>> df = pd.DataFrame({"u": list("aaabbbccc"), "t": [1, 2, 3] * 3, "g": [3] * 3 + [0] * 6,
+    ...                    "y": [1.0, 2, 6, 1, 2, 3, 2, 3, 4]})
+    >>> r = att_gt(df, y="y", time="t", unit="u", cohort="g", bootstrap=0)
+    >>> r.aggregate("dynamic").to_frame()[["label", "att"]].round(4).values.tolist()
+    [['overall', 3.0], ['-1', 0.0], ['0', 3.0]]
     """
 
     kind: str
@@ -228,6 +243,21 @@ class GroupTimeATT:
     pretest_stat, pretest_df, pretest_p : the Wald pre-test of parallel trends.
     dropped_units, recoded_units : units set aside (treated in the first period) and units
         recoded as never treated (first treated after the last period).
+    alpha, control, method, anticipation, base_period, covariates, bootstrap_draws, seed :
+        the settings of :func:`att_gt` that produced it.
+
+    Examples
+    --------
+    One unit treated from period 3 against two never-treated units rising by 1 a period:
+    ATT(3, 2) = (2 − 1) − 1 = 0 (a pre-period placebo), ATT(3, 3) = (6 − 2) − 1 = 3.
+
+    >>> df = pd.DataFrame({"u": list("aaabbbccc"), "t": [1, 2, 3] * 3, "g": [3] * 3 + [0] * 6,
+    ...                    "y": [1.0, 2, 6, 1, 2, 3, 2, 3, 4]})
+    >>> r = att_gt(df, y="y", time="t", unit="u", cohort="g", bootstrap=0)
+    >>> r.to_frame()[["cohort", "time", "event", "att"]].round(4).values.tolist()
+    [[3.0, 2.0, -1.0, 0.0], [3.0, 3.0, 0.0, 3.0]]
+    >>> r.n_units, round(r.aggregate("simple").att, 4)
+    (3, 3.0)
     """
 
     cohort: np.ndarray
@@ -258,7 +288,8 @@ class GroupTimeATT:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per (cohort, time): ``event`` = t − g, ``post``, att, se and the band."""
-        half = self.crit * self.se
+        # bootstrapped: the band is crit × the bootstrap standard errors, as R's did prints it
+        half = self.crit * (self.se if self.bootstrap_se is None else self.bootstrap_se)
         return pd.DataFrame({"cohort": self.cohort.astype(int), "time": self.time.astype(int),
                              "event": (self.time - self.cohort).astype(int),
                              "post": self.time >= self.cohort, "att": self.att, "se": self.se,
@@ -375,10 +406,12 @@ def _aggregate(res: GroupTimeATT, kind: str, draws: int, seed: int | None) -> Ag
     if infs:
         mat = np.column_stack(infs)
         table["se"] = np.sqrt(np.mean(mat**2, axis=0) / n)
-        if draws:
-            _, crit = multiplier_bootstrap(mat, draws=draws, alpha=res.alpha, seed=seed)
-        table["ci_low"] = table["att"] - crit * table["se"]
-        table["ci_high"] = table["att"] + crit * table["se"]
+        band_se = table["se"]
+        if draws:   # R's aggte: the uniform band is crit × the bootstrap standard errors
+            boot, crit = multiplier_bootstrap(mat, draws=draws, alpha=res.alpha, seed=seed)
+            table["se_boot"] = band_se = boot
+        table["ci_low"] = table["att"] - crit * band_se
+        table["ci_high"] = table["att"] + crit * band_se
         influence = np.column_stack([overall[1], mat])
     else:
         influence = overall[1][:, None]
@@ -515,7 +548,9 @@ def att_gt(data: pd.DataFrame, *, y: str, time: str, unit: str, cohort: str,
     if bootstrap:
         boot_se, crit = multiplier_bootstrap(infl, draws=int(bootstrap), alpha=alpha, seed=seed)
 
-    pre = np.flatnonzero((time_a < cohort_a - anticipation) & ~ref_row)
+    # R did: pre <- which(group > tt), less the rows of zero or undefined variance — with
+    # anticipation the periods g − anticipation ≤ t < g are tested too
+    pre = np.flatnonzero((time_a < cohort_a) & np.isfinite(se))
     stat, df, p = float("nan"), 0, float("nan")
     if len(pre):
         V = infl[:, pre].T @ infl[:, pre] / n
@@ -535,9 +570,10 @@ def att_gt(data: pd.DataFrame, *, y: str, time: str, unit: str, cohort: str,
 class TWFEResult:
     """The static two-way fixed-effects DiD: y_it = α_i + λ_t + β·D_it + ε_it.
 
-    ``se`` is clustered by unit with the CR1 factor coh/(coh−1)·(N−1)/(N−K), K = 1 + units +
-    periods − 1 (the absorbed effects counted, as ``lm`` with dummies and fixest's
-    ``ssc(fixef.K="full")`` count them).
+    ``se`` is clustered by unit with the CR1 factor G/(G−1)·(N−1)/(N−K), K = 1 + T: the unit
+    effects are nested in the clusters and count as one (fixest's default
+    ``ssc(fixef.K="nested")``: K = 1 + units + T − 1 − (units − 1)); ``lm`` with all dummies
+    counts them all.
     """
 
     estimate: float
@@ -572,6 +608,24 @@ def twfe(data: pd.DataFrame, *, y: str, time: str, unit: str, cohort: str) -> TW
     β̂ = Σ D̃_it y_it / Σ D̃_it², D̃ the two-way demeaned indicator (Frisch–Waugh–Lovell on
     the balanced panel); clustered standard error by unit (CR1, see :class:`TWFEResult`).
 
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long balanced panel, one row per unit and period.
+    y : str
+        The outcome column.
+    time : str
+        The period column.
+    unit : str
+        The unit column.
+    cohort : str
+        The first treated period of each unit (0 = never treated), constant within a unit.
+
+    Returns
+    -------
+    TWFEResult
+        β̂, its unit-clustered standard error and the panel's size.
+
     Examples
     --------
     >>> df = pd.DataFrame({"u": [1, 1, 2, 2, 3, 3], "t": [1, 2] * 3, "g": [2, 2, 0, 0, 0, 0],
@@ -590,7 +644,9 @@ def twfe(data: pd.DataFrame, *, y: str, time: str, unit: str, cohort: str) -> TW
     score = np.sum(D * resid, axis=1)                      # per cluster (unit)
     n_units, n_t = Y.shape
     nobs = n_units * n_t
-    k = 1 + n_units + n_t - 1
+    # fixest's default ssc(fixef.K = "nested"): the unit effects nested in the unit clusters
+    # count as one (the reference level), so K = β + T period effects
+    k = 1 + n_t
     if nobs <= k or n_units < 2:
         return TWFEResult(beta, float("nan"), nobs, n_units)
     factor = n_units / (n_units - 1) * (nobs - 1) / (nobs - k)
@@ -641,6 +697,26 @@ def bacon_decomposition(data: pd.DataFrame, *, y: str, time: str, unit: str, coh
     (D̄_k − D̄_l)/D̄_k / V̂, with n_kU = n_k/(n_k + n_U) and n_kl = n_k/(n_k + n_l), k the
     earlier cohort. Units treated in every period are not supported (they enter as a
     separate "always treated" control in the paper).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long balanced panel, one row per unit and period.
+    y : str
+        The outcome column.
+    time : str
+        The period column.
+    unit : str
+        The unit column.
+    cohort : str
+        The first treated period of each unit (0 = never treated; a period after the last
+        one counts as never treated).
+
+    Returns
+    -------
+    BaconDecomposition
+        Every 2×2 comparison with its estimate and weight, and the TWFE coefficient they
+        average to.
 
     Examples
     --------

@@ -13,7 +13,8 @@ conventions of R's ``Synth`` so that the published Basque example is reproduced.
 * **V** minimises the outcome MSPE over ``optimize_window`` (default: all pre-treatment
   periods), (Z₁ − Z₀W(V))′(Z₁ − Z₀W(V))/T_opt, by Nelder–Mead and BFGS from equal weights
   (``Synth``'s default ``optimx`` pair, with R ``optim``'s iteration limits 500 and 100),
-  V = |v|/Σ|v|; the better optimum is kept. V is
+  V = |v|/Σ|v|; the better optimum is kept, and Nelder–Mead is restarted from it until the
+  loss stops falling (a single run stops early on the flat ridge). V is
   often not unique (Kuosmanen et al. 2021) — W is what the tests compare.
 * **Inference**: in-space placebos (each donor treated in turn, the treated unit left out of
   its donor pool) with post/pre RMSPE ratios and the rank p-value (rank of the treated
@@ -203,6 +204,18 @@ class SyntheticControl:
     path : per period: ``treated``, ``synthetic`` and ``gap`` = treated − synthetic.
     loss_v : MSPE over the optimisation window (``Synth``'s ``loss.v``).
     loss_w : (X₁ − X₀W)′V(X₁ − X₀W) on the scaled predictors (``loss.w``).
+
+    Examples
+    --------
+    Unit a (2, 3, then 9) is matched before period 3 exactly by the mean of b (1, 2, 3) and
+    c (3, 4, 5); the synthetic path is (2, 3, 4), so the post-treatment gap is 9 − 4 = 5:
+
+    >>> df = pd.DataFrame({"u": list("aaabbbccc"), "t": [1, 2, 3] * 3,
+    ...                    "y": [2.0, 3.0, 9.0, 1.0, 2.0, 3.0, 3.0, 4.0, 5.0]})
+    >>> sc = synthetic_control(df, unit="u", time="t", outcome="y", treated="a",
+    ...                        treatment_time=3)
+    >>> sc.path.synthetic.round(4).tolist(), round(sc.att, 4), round(sc.pre_rmspe, 4)
+    ([2.0, 3.0, 4.0], 5.0, 0.0)
     """
 
     treated: object
@@ -373,8 +386,10 @@ def synthetic_control(data: pd.DataFrame, *, unit: str, time: str, outcome: str,
     ----------
     data : long panel (one row per unit and period), balanced in ``outcome``.
     unit, time, outcome : column names.
-    treated : the treated unit (a value of ``unit``); ``treatment_time`` its first treated period.
-    predictors : columns averaged over ``predictor_window`` (inclusive years; default: every
+    treated : the treated unit (a value of ``unit``).
+    treatment_time : its first treated period.
+    predictors : columns averaged over ``predictor_window``.
+    predictor_window : the periods (inclusive) ``predictors`` are averaged over (default: every
         pre-treatment period).
     special_predictors : ``(column, years, "mean")`` entries.
     optimize_window : periods whose outcome MSPE V minimises (default: every pre-period).
@@ -440,6 +455,14 @@ def synthetic_control(data: pd.DataFrame, *, unit: str, time: str, outcome: str,
             r = optimize.minimize(loss, start, method=method, options=opts)
             if best is None or r.fun < best.fun:
                 best = r
+        # Nelder–Mead stops early on the flat ridge of V (its simplex collapses); restarting
+        # it from the best V until the loss stops falling reaches R Synth's optimum
+        for _ in range(50):
+            r = optimize.minimize(loss, best.x, method="Nelder-Mead", options={
+                "maxiter": 500, "xatol": 1e-8, "fatol": 1e-12})
+            if not r.fun < best.fun - 1e-12 * max(best.fun, 1e-300):
+                break
+            best = r
         a = np.abs(best.x)
         vv = a / a.sum()
     w = weights_for(vv)

@@ -32,7 +32,8 @@ class Settings:
         skips the section.
     outcome : the indicator id evaluated.
     bootstrap : multiplier-bootstrap draws of the event-study band.
-    placebo_reps : placebo replications of the SDID standard errors (0: no standard error).
+    placebo_reps : placebo replications of the SDID standard errors (0: no standard error;
+        with one treated unit every control is the placebo once, whatever the count).
     seed : seed of both.
     """
 
@@ -101,6 +102,17 @@ def run(ctx: RunContext) -> SectionResult:
                           years=[int(y) for y in years])
 
 
+def _sdid_se(run_) -> dict:
+    """How the SDID row's standard error was obtained, for the prose (``has``: one exists;
+    ``exhaustive``: every control was the placebo once; ``reason`` when there is none)."""
+    r = run_.results.get("sdid")
+    if r is None:
+        return {"has": False, "exhaustive": False, "reason": "not_run"}
+    has = r.se_method is not None and bool(r.se == r.se)
+    return {"has": has, "exhaustive": has and r.n_treated == 1,
+            "reason": "" if has else ("off" if r.se_method is None else "undefined")}
+
+
 def section_result(run_, *, treatment, settings: Settings, left_out=(), years=()
                    ) -> SectionResult:
     """The section's tables, facts and notes from an :class:`~urbanrural.pipeline.evaluate.
@@ -122,6 +134,7 @@ def section_result(run_, *, treatment, settings: Settings, left_out=(), years=()
         tables.append(Table("evaluation_event_study", "事件研究：按处理时长汇总的ATT",
                             "Event study: ATT by time since treatment", run_.event_study,
                             labels={"event": "处理后期数", "att": "平均处理效应", "se": "标准误",
+                                    "se_boot": "自助法标准误",
                                     "ci_low": "一致置信带下限", "ci_high": "一致置信带上限",
                                     "kind": "汇总方式"}))
     if run_.sc_placebo is not None:
@@ -142,7 +155,7 @@ def section_result(run_, *, treatment, settings: Settings, left_out=(), years=()
              "dates": sorted(set(treatment.first_treated.values())),
              "believe_all": bool(np.all(comp["believe"])),
              "labels": {**EVALUATION_LABELS, **FIT_LABELS},
-             "sc_gaps": run_.sc_gaps,
+             "sc_gaps": run_.sc_gaps, "sdid_se": _sdid_se(run_),
              "sc_treated": None if run_.sc_gaps is None else str(run_.sc_gaps.columns[0])}
     return SectionResult(NAME, tzh, ten, tables=tuple(tables), facts=facts,
                          options={"treatment": s.treatment, "outcome": s.outcome,

@@ -119,3 +119,11 @@ def test_bad_section_settings_name_the_key(coverage_takes_settings, raw, key):
     assert key in str(e.value)
     with pytest.raises(DataError, match="settings.coverage.draws"):
         AnalysisSpec.from_dict({"settings": {"coverage": {"draws": 0}}})
+
+
+def test_a_spec_with_yaml_aliases_is_refused(tmp_path):
+    # anchors and aliases let 1 KB of YAML expand to billions of nodes; a spec needs neither
+    path = tmp_path / "analysis.yaml"
+    path.write_text("a: &x [1, 2]\nsections: *x\n", encoding="utf-8")
+    with pytest.raises(DataError, match="alias"):
+        AnalysisSpec.from_yaml(path)

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from ..data.errors import DataError, Issue
+from .framework import _NoAliasLoader
 
 __all__ = ["AnalysisSpec", "Options", "SPEC_VERSION", "DEFAULT_SECTIONS", "LANGS",
            "PARTITIONS"]
@@ -247,7 +248,8 @@ class AnalysisSpec:
         """Read ``analysis.yaml``; a file that is not YAML or not a spec is a clear error."""
         p = Path(path)
         try:
-            d = yaml.safe_load(p.read_text(encoding="utf-8"))
+            # aliases refused, as in framework files: an 800-byte alias bomb expands to millions
+            d = yaml.load(p.read_text(encoding="utf-8"), Loader=_NoAliasLoader)  # noqa: S506
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise DataError(Issue(f"cannot read the analysis spec: {exc}",
                                   file=str(path))) from exc

@@ -24,6 +24,6 @@ from .overtime import MEASURES, decomposition_over_time, inequality_over_time
 __all__ = [
     "MEASURES", "DagumResult", "TheilResult", "atkinson", "dask_client",
     "decomposition_over_time", "inequality_over_time", "coefficient_of_variation", "dagum_gini",
-    "generalised_entropy", "generalized_entropy", "gini", "lorenz", "mean_log_deviation", "palma", "percentile_ratio",
-    "theil", "weighted_quantile", "williamson",
+    "generalised_entropy", "generalized_entropy", "gini", "lorenz", "mean_log_deviation", "palma",
+    "percentile_ratio", "theil", "weighted_quantile", "williamson",
 ]

@@ -455,15 +455,15 @@ def test_logs_are_one_json_object_per_line():
 # --------------------------------------------------------------------------- the referee's
 # findings of issue 16 (each test failed before its fix)
 
-def _parquet_zeros(path: Path, rows: int) -> Path:
+def _parquet_zeros(path: Path, rows: int, columns: int = 1) -> Path:
     """A zstd Parquet of ``rows`` zeros: a few KB on disk (the referee's 228 KB file held 50
     million of them and took 5.3 GB of the server to read)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    pq.write_table(pa.table({"c0": pa.array(np.zeros(rows, dtype=np.int8))}), path,
-                   compression="zstd")
+    zeros = pa.array(np.zeros(rows, dtype=np.int8))
+    pq.write_table(pa.table({f"c{i}": zeros for i in range(columns)}), path, compression="zstd")
     return path
 
 
@@ -477,13 +477,23 @@ def _alias_bomb(depth: int = 7, fanout: int = 8) -> bytes:
     return ("\n".join(lines) + f"\nnodes: [*l{depth}]\n").encode()
 
 
-def test_parquet_and_yaml_bombs_are_refused_in_a_bounded_process(server, tmp_path):
+def test_parquet_and_yaml_bombs_are_refused_in_a_bounded_process(tmp_path):
+    # the bomb is 190 KB: a server that takes uploads of that size
+    server = Server(WebConfig(root=tmp_path / "jobs", workers=1, max_upload_bytes=400_000))
+    try:
+        _bombs(server, tmp_path)
+    finally:
+        server.stop()
+
+
+def _bombs(server, tmp_path):
     job = server.new_job()
-    bomb = _parquet_zeros(tmp_path / "zeros.parquet", 1_048_577)
-    assert bomb.stat().st_size < 100_000
+    # one cell past the Parquet limit of 50 million cells (ReadLimits.max_parquet_cells)
+    bomb = _parquet_zeros(tmp_path / "zeros.parquet", 1_000_001, columns=50)
+    assert bomb.stat().st_size < 400_000
     status, entry = server.upload(job, bomb)
     assert status == 200 and not entry["check"]["ok"]
-    assert "declares 1,048,577 rows × 1 columns" in entry["check"]["message"]
+    assert "declares 1,000,001 rows × 50 columns" in entry["check"]["message"]
     yaml_bomb = tmp_path / "bomb.yaml"
     yaml_bomb.write_bytes(_alias_bomb())
     status, entry = server.upload(job, yaml_bomb, kind="framework")

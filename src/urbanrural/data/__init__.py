@@ -15,10 +15,3 @@ __all__ = [
     "PanelArray", "ReadReport", "RegionError", "RegionRegistry", "canonicalise", "canonicalize",
     "china", "load_dataset", "read", "to_layout", "world", "write",
 ]
-
-
-def open_data(source: str, **options) -> Panel:
-    """A bundled dataset by name, or a file path."""
-    if source in DATASETS:
-        return load_dataset(source)
-    return read(source, **options)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pandas as pd
-
 from .errors import DataError, Issue
 from .panel import Indicator, Panel
 
@@ -230,11 +228,6 @@ def canonicalize(panel: Panel) -> Panel:
 
 
 _EN_UNITS = {"万人": "10000 persons", "亿元": "100 million yuan", "元": "yuan", "万户": "10000 households"}
-
-
-def catalog_frame() -> pd.DataFrame:
-    return pd.DataFrame([{"id": k, "name_zh": v.name_zh, "name_en": v.name_en, "unit": v.unit}
-                         for k, v in CATALOG.items()])
 
 
 #: British spelling of :func:`canonicalize`.

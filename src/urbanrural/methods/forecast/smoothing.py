@@ -103,7 +103,7 @@ class SmoothingFit:
         return mean, np.sqrt(var)
 
 
-def _filter(y: np.ndarray, alpha, beta, phi, k: int, known_x0: float | None):
+def _filter(y: np.ndarray, alpha, beta, phi, k: int):
     """Run the filter for every grid point; returns the one-step errors as affine functions of
     x0 (E0: (T, G), EJ: (T, G, k)) and the states (X0: (T, G, k), XJ: (T, G, k, k))."""
     T, G = len(y), len(alpha)
@@ -150,7 +150,7 @@ def fit_smoothing(y, kind: str, *, n_train=None, grid=None) -> SmoothingFit:
                                                           for g in grid)
     k = 1 if kind == "ses" else 2
     n_smooth = {"ses": 1, "holt": 2, "damped": 3}[kind]
-    E, XL, XB = _filter(y, alpha, beta, phi, k, None)
+    E, XL, XB = _filter(y, alpha, beta, phi, k)
     e0, eJ = E[:, :, 0], E[:, :, 1:]
     # cumulative normal equations of the least-squares x0, for every prefix length
     M = np.cumsum(np.einsum("tgi,tgj->tgij", eJ, eJ), axis=0)

@@ -95,3 +95,22 @@ def test_write_tables_takes_per_table_labels(tmp_path):
     got = {n: [c.value for c in next(wb[n].iter_rows(max_row=1))] for n in wb.sheetnames}
     wb.close()
     assert got == {"coupling": ["年份 year", "耦合协调度 D"], "dagum": ["年份 year", "相对经济影响力 D"]}
+
+
+def test_the_first_sheet_names_every_other_sheet_in_both_languages(run, tmp_path):
+    import openpyxl
+
+    result, heads = run
+    assert list(heads)[0] == "contents"
+    keys = [t.key for _, t in result.tables()]
+    assert list(heads)[1:] == keys
+    out = tmp_path / "w"
+    write_analysis(result, out)
+    c = pd.read_excel(out / "results.xlsx", sheet_name="contents", engine="calamine")
+    assert c.iloc[:, 0].tolist() == keys
+    first = result.tables()[0]
+    assert c.iloc[0].tolist()[1:5] == [first[0].title_zh, first[0].title_en, first[1].title_zh,
+                                       first[1].title_en]
+    assert c.iloc[0, 5] == len(first[1].frame)
+    wb = openpyxl.load_workbook(out / "results.xlsx", read_only=True)
+    assert wb.sheetnames[0] == "contents"

@@ -7,6 +7,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+import pandas as pd
+
 from ..pipeline.analysis import AnalysisResult
 from ..pipeline.sections.base import Table
 from .render import render_page
@@ -57,6 +59,30 @@ def _figures(result: AnalysisResult, folder: Path, lang: str) -> list[Path]:
     return written
 
 
+CONTENTS = "contents"  # the first sheet of results.xlsx: every other sheet, named in both languages
+CONTENTS_LABELS = {"sheet": "工作表", "section_zh": "章节", "section_en": "章节（英文）",
+                   "title_zh": "表名", "title_en": "表名（英文）", "rows": "行数", "columns": "列数"}
+
+
+def contents(result: AnalysisResult) -> pd.DataFrame:
+    """The index of ``results.xlsx``: one row per sheet with its section and title in Chinese
+    and English, its rows and columns (sheet names are short keys; this says what each is).
+
+    Examples
+    --------
+    >>> from urbanrural.pipeline.analysis import run_analysis
+    >>> from urbanrural.pipeline.spec import AnalysisSpec
+    >>> c = contents(run_analysis(AnalysisSpec(sections=("coverage",))))
+    >>> c.loc[0, ["sheet", "section_en", "title_en"]].tolist()
+    ['coverage', 'Data coverage and limits', 'Provincial data coverage']
+    """
+    return pd.DataFrame([{"sheet": t.key, "section_zh": s.title_zh, "section_en": s.title_en,
+                          "title_zh": t.title_zh, "title_en": t.title_en,
+                          "rows": len(t.frame), "columns": t.frame.shape[1]}
+                         for s, t in result.tables()],
+                        columns=list(CONTENTS_LABELS))
+
+
 def write_analysis(result: AnalysisResult, folder: str | Path, *, lang: str | None = None
                    ) -> dict:
     """Write the outputs of ``result`` into ``folder`` (which the caller stages and commits).
@@ -67,10 +93,12 @@ def write_analysis(result: AnalysisResult, folder: str | Path, *, lang: str | No
     lang = lang or result.spec.lang
     html, page = render_page(result, lang=lang)
     run_tables = [t for _, t in result.tables()]
-    tables = {t.key: t.frame for t in run_tables}
+    if any(t.key == CONTENTS for t in run_tables):
+        raise ValueError(f"a table may not be called {CONTENTS!r}: it is the workbook's index")
+    tables = {CONTENTS: contents(result), **{t.key: t.frame for t in run_tables}}
     write_tables(tables, out, workbook="results.xlsx", csv=False,
                  sheet_titles={k: k for k in tables},
-                 labels={t.key: table_labels(t) for t in run_tables},
+                 labels={CONTENTS: CONTENTS_LABELS, **{t.key: table_labels(t) for t in run_tables}},
                  units={t.key: dict(t.units) for t in run_tables})
     figures = _figures(result, out / "figures", "en" if lang == "en" else "zh")
     (out / "index.html").write_text(html, encoding="utf-8")

@@ -127,3 +127,35 @@ def test_a_spec_with_yaml_aliases_is_refused(tmp_path):
     path.write_text("a: &x [1, 2]\nsections: *x\n", encoding="utf-8")
     with pytest.raises(DataError, match="alias"):
         AnalysisSpec.from_yaml(path)
+
+
+def test_years_cut_every_panel_and_are_recorded(tmp_path):
+    from urbanrural.pipeline.analysis import run_analysis
+
+    spec = AnalysisSpec.from_dict({"sections": ["coverage"], "years": [2010, 2015]})
+    assert spec.years == (2010, 2015)
+    r = run_analysis(spec)
+    cov = r.section("coverage")
+    assert (cov.facts["first_year"], cov.facts["last_year"]) == (2010, 2015)
+    assert cov.facts["national_years"] == (2010, 2015)
+    assert yaml.safe_load(r.spec.to_yaml())["years"] == [2010, 2015]
+    # the fingerprint is of the whole data: the same as a run over every year
+    full = run_analysis(AnalysisSpec(sections=("coverage",)))
+    assert dict(r.spec.fingerprints)["data"] == dict(full.spec.fingerprints)["data"]
+    for bad in ([2015, 2010], [2010], ["2010", 2015], [1800, 2010]):
+        with pytest.raises(DataError, match="years"):
+            AnalysisSpec.from_dict({"years": bad})
+    with pytest.raises(DataError, match="no year in 1950–1960"):
+        run_analysis(AnalysisSpec(sections=("coverage",), years=(1950, 1960)))
+
+
+def test_years_flag_of_the_report_command(tmp_path, capsys):
+    from urbanrural.cli import main
+
+    out = tmp_path / "r"
+    assert main(["report", "--sections", "coverage", "--years", "2012-2014", "--out",
+                 str(out)]) == 0
+    assert AnalysisSpec.from_yaml(out / "analysis.yaml").years == (2012, 2014)
+    assert main(["report", "--sections", "coverage", "--years", "2012", "--out",
+                 str(tmp_path / "bad")]) == 1
+    assert "--years" in capsys.readouterr().out

@@ -427,8 +427,13 @@ def test_spec_from_uploads_records_the_names_the_user_gave(tmp_path):
     assert record.frameworks == ("mine.yaml", "common_prosperity")
     alone, _, _ = build_spec(job, folder, {"use_bundled": False})
     assert alone.data == data and alone.with_data == ()
+    # the years of the page reach the spec, as --years does on the command line
+    cut, _, _ = build_spec(job, folder, {"years": [2010, 2020]})
+    assert cut.years == (2010, 2020)
+    with pytest.raises(DataError, match="years"):
+        build_spec(job, folder, {"years": [2010]})
     with pytest.raises(DataError, match="unknown option"):
-        build_spec(job, folder, {"years": [2010, 2020]})
+        build_spec(job, folder, {"year": [2010, 2020]})
     (folder / "uploads" / "spec-3.yaml").write_text("with_data: [other.csv]\n", encoding="utf-8")
     job["uploads"].append({"name": "analysis.yaml", "kind": "spec", "stored": "spec-3.yaml",
                            "check": ok})

@@ -35,7 +35,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .data import DATASETS, DataError, Panel, load_dataset, read, write
+from .data import DATASETS, DataError, Issue, Panel, load_dataset, read, write
 from .outputs.destination import DestinationError, OutputFile, OutputFolder, discard_active
 
 console = Console()
@@ -178,6 +178,19 @@ def cmd_list(args) -> int:
     return 0
 
 
+def _years(text: str | None) -> tuple[int, int] | None:
+    """``2005-2020`` (or ``2005:2020``) as a pair of years; a bad value is a clear error."""
+    if text is None:
+        return None
+    parts = text.replace(":", "-").replace("–", "-").split("-")
+    try:
+        first, last = (int(p) for p in parts)
+    except ValueError:
+        raise DataError(Issue("--years: write the first and last year, e.g. 2005-2020 / "
+                              "年份范围的写法如 2005-2020", value=text)) from None
+    return first, last
+
+
 def cmd_report(args) -> int:
     """The main job: the whole default analysis, written as a bilingual report."""
     import time
@@ -192,6 +205,7 @@ def cmd_report(args) -> int:
     _notes(dest)
     spec = AnalysisSpec.from_yaml(args.spec) if args.spec else AnalysisSpec()
     flags = {"data": args.data, "lang": args.lang, "partition": args.partition,
+             "years": _years(args.years),
              "permutations": args.permutations, "seed": args.seed,
              "with_data": tuple(args.with_data) if args.with_data else None,
              "frameworks": tuple(args.framework) if args.framework else None,
@@ -544,6 +558,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="permutations of Moran's I and LISA 置换次数 (default 默认: 999)")
     rep.add_argument("--seed", type=int, default=None,
                      help="random seed 随机种子 (default 默认: 12345)")
+    rep.add_argument("--years", default=None, metavar="FIRST-LAST",
+                     help="cut every panel to these years, e.g. 2005-2020 只用这些年份的数据 "
+                          "(default 默认: every year 全部年份)")
     rep.add_argument("--treatment", default=None, metavar="FILE",
                      help="treatment file (unit and first treated year, CSV or YAML): adds the "
                           "policy-evaluation section 处理文件（单位与首次处理年份），加入政策评估章节")

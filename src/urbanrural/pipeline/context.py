@@ -61,10 +61,22 @@ class RunContext:
                 value=role))
         self.fingerprints[role] = fp
         if not split:
-            return panel
+            return self._in_years(panel, role)
         out, applied = split_series_breaks(panel)
         self.breaks[role] = applied
-        return out
+        return self._in_years(out, role)
+
+    def _in_years(self, panel: Panel, role: str) -> Panel:
+        """The panel cut to the spec's years (the data's fingerprint is of the whole file)."""
+        if self.spec.years is None:
+            return panel
+        lo, hi = self.spec.years
+        keep = [y for y in panel.years if lo <= y <= hi]
+        if not keep:
+            raise DataError(Issue(f"the {role} hold no year in {lo}–{hi} (they cover "
+                                  f"{panel.years[0]}–{panel.years[-1]}) / 所选年份范围内没有数据",
+                                  value="years"))
+        return panel.select(years=keep)
 
     def panel(self) -> Panel:
         """The provincial panel: ``data`` merged with every ``with_data``, breaks split.

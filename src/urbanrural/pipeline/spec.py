@@ -112,6 +112,9 @@ class AnalysisSpec:
     frameworks : provincial frameworks (built-in names or YAML paths).
     national_frameworks : frameworks of the national index, in period order.
     world_framework : the framework of the world comparison (or ``None``).
+    years : ``(first, last)``, inclusive: the years every panel of the run is cut to before any
+        section reads it (``None``: every year of the data). The fingerprints stay those of
+        the whole data, so the record says which data and which years.
     partition : regional grouping of the disparity section (``macro_region``: NBS four
         regions; ``belt``: three belts).
     sections : report sections in order (names from the section registry).
@@ -159,6 +162,7 @@ class AnalysisSpec:
     national_frameworks: tuple[str, ...] = ("national_integration_old_survey",
                                             "national_integration_integrated_survey")
     world_framework: str | None = "urban_rural_services"
+    years: tuple[int, int] | None = None
     partition: str = "macro_region"
     sections: tuple[str, ...] = DEFAULT_SECTIONS
     lang: str = "zh"
@@ -176,6 +180,12 @@ class AnalysisSpec:
         if self.lang not in LANGS:
             issues.append(Issue(f"lang: {self.lang!r} is not one of {', '.join(LANGS)}",
                                 value="lang"))
+        if self.years is not None and not (
+                isinstance(self.years, tuple) and len(self.years) == 2
+                and all(isinstance(y, int) and not isinstance(y, bool) and 1900 <= y <= 2100
+                        for y in self.years) and self.years[0] <= self.years[1]):
+            issues.append(Issue(f"years: {self.years!r} is not two years first ≤ last (e.g. "
+                                "[2005, 2020]) / 年份范围应为起止两年", value="years"))
         if self.partition not in PARTITIONS:
             issues.append(Issue(f"partition: {self.partition!r} is not one of "
                                 f"{', '.join(PARTITIONS)}", value="partition"))
@@ -241,6 +251,8 @@ class AnalysisSpec:
         for key in ("national_data", "world_data", "world_framework"):
             if key in kw and kw[key] in ("", "none", "None"):
                 kw[key] = None
+        if isinstance(kw.get("years"), list):
+            kw["years"] = tuple(kw["years"])
         return cls(**kw)
 
     @classmethod
@@ -289,7 +301,7 @@ class AnalysisSpec:
                 continue
             if k not in names:
                 raise DataError(Issue(f"unknown setting {k!r}", value=k))
-            if isinstance(getattr(self, k), tuple) and not isinstance(v, tuple):
+            if k != "years" and isinstance(getattr(self, k), tuple) and not isinstance(v, tuple):
                 v = _as_tuple(v, k)
             if getattr(self, k) != v:
                 changes[k] = v

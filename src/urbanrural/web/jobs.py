@@ -582,7 +582,7 @@ def _ledger(path: Path) -> dict:
 
 # --------------------------------------------------------------------------- the spec
 
-_FORM_KEYS = {"sections", "partition", "lang", "frameworks", "use_bundled"}
+_FORM_KEYS = {"sections", "partition", "lang", "frameworks", "use_bundled", "years"}
 
 
 def build_spec(job: dict, folder: Path, form: dict) -> tuple[Any, dict[str, str], list[str]]:
@@ -663,6 +663,12 @@ def build_spec(job: dict, folder: Path, form: dict) -> tuple[Any, dict[str, str]
     else:
         base = AnalysisSpec(data=data_paths[0], with_data=tuple(data_paths[1:]))
     flags: dict[str, Any] = {k: form.get(k) for k in ("partition", "lang")}
+    years = form.get("years")
+    if years is not None:  # [first, last] from the page's two year fields
+        if not (isinstance(years, list) and len(years) == 2
+                and all(isinstance(y, int) and not isinstance(y, bool) for y in years)):
+            raise DataError(Issue("years: the first and last year / 应为起止年份", value="years"))
+        flags["years"] = (years[0], years[1])
     for key in ("sections", "frameworks"):
         value = form.get(key)
         if value is not None:

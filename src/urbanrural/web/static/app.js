@@ -183,6 +183,8 @@
     setChecked('section', spec.sections);
     setChecked('partition', [spec.partition]);
     setChecked('framework', spec.frameworks);
+    $('year-first').value = spec.years ? spec.years[0] : '';
+    $('year-last').value = spec.years ? spec.years[1] : '';
     var note = $('spec-note'); note.textContent = '';
     note.appendChild(bi('数据：' + [spec.data].concat(spec.with_data).join('、'), 'data: ' + [spec.data].concat(spec.with_data).join(', ')));
   }
@@ -196,6 +198,10 @@
     $('error').hidden = true;
     var form = {sections: checked('section'), frameworks: checked('framework'),
       partition: checked('partition')[0], lang: document.body.dataset.lang === 'en' ? 'en' : 'zh'};
+    var first = $('year-first').value, last = $('year-last').value;
+    if (first !== '' || last !== '') {
+      form.years = [parseInt(first || last, 10), parseInt(last || first, 10)];
+    }
     if (pending > 0) return;
     running = true; $('run').disabled = true;
     ensureJob().then(function (id) {

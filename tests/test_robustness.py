@@ -3,6 +3,8 @@ path, exact reproduction of run_index, collapse of every band with one choice pe
 factor that changes nothing, leave-one-out against run_index on the reduced framework, and
 the same numbers on a two-worker Dask cluster."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -117,8 +119,9 @@ def test_weighted_sum_and_noise_by_hand():
 
 # ------------------------------------------------------------------ index path
 def test_nominal_scores_and_ranks_are_run_index_s(world, world_index):
+    # the composite T (rank_by="total"; by default a coupled index ranks D, tested below)
     u = index_uncertainty(world, "urban_rural_services", n=32, sobol=False,
-                          result=world_index)
+                          result=world_index, rank_by="total")
     sc = world_index.tables["scores"]
     t = u.to_frame()
     assert np.array_equal(t["rank"].to_numpy(), sc["rank"].to_numpy())
@@ -151,7 +154,9 @@ def test_one_choice_per_factor_collapses_every_band(national):
     for c in ("rank_q05", "rank_median", "rank_q95"):
         assert (t[c] == t["rank"]).all()
     assert (u.result.mean_shift == 0).all() and len(u.tables["reversals"]) == 0
-    assert (u.tables["sobol"].ST == 0).all()
+    # no factor varies: nothing is estimated (the table's zeros are by definition, not found)
+    assert u.result.sobol_shift is None and u.result.sobol_rank is None
+    assert not u.tables["sobol"].varies.any() and (u.result.moved_share == 0).all()
 
 
 def test_a_factor_that_changes_nothing_has_total_index_zero(national):
@@ -252,6 +257,230 @@ def test_rank_robustness_claim_by_hand():
 
 
 def test_dominant_factor_claim_by_hand():
-    assert dominant_factor_claim([0.2, 0.5, 0.1], ("a", "b", "c")).verdict == "b"
-    assert dominant_factor_claim([0.09, 0.02], ("a", "b")).verdict == "no_dominant_factor"
-    assert dominant_factor_claim([], ()).verdict == "no_dominant_factor"
+    f = ("a", "b", "c")
+    # b: lower bound 0.5 − 0.1 = 0.4 > runner-up's upper bound 0.2 + 0.05 and > 0.1
+    assert dominant_factor_claim([0.2, 0.5, 0.1], f, conf=[0.05, 0.1, 0.05]).verdict == "b"
+    # the same estimates with wider intervals: 0.5 − 0.2 = 0.3 < 0.2 + 0.15, not determined
+    c = dominant_factor_claim([0.2, 0.5, 0.1], f, conf=[0.15, 0.2, 0.05], base_n=32)
+    assert c.verdict == "not_determined" and c.values["base_n"] == 32
+    # bounds that touch do not separate (strict): 0.5 − 0.15 = 0.35 = 0.2 + 0.15
+    assert dominant_factor_claim([0.2, 0.5, 0.1], f, conf=[0.15, 0.15, 0.0]).verdict == \
+        "not_determined"
+    # clear of the runner-up but its lower bound 0.12 − 0.03 = 0.09 is below the threshold 0.1
+    assert dominant_factor_claim([0.12, 0.01, 0.0], f, conf=[0.03, 0.01, 0.0]).verdict == \
+        "not_determined"
+    # upper bound 0.09 + 0.005 < 0.1: no choice explains a tenth of the variance
+    assert dominant_factor_claim([0.09, 0.02], ("a", "b"), conf=[0.005, 0.01]).verdict == \
+        "no_dominant_factor"
+    # ... but 0.09 + 0.05 ≥ 0.1 could: not determined rather than "none"
+    assert dominant_factor_claim([0.09, 0.02], ("a", "b"), conf=[0.05, 0.01]).verdict == \
+        "not_determined"
+    assert dominant_factor_claim([], (), conf=[]).verdict == "no_dominant_factor"
+
+
+def test_dominant_factor_claim_never_reads_noise():
+    # the referee's cases (world index, N = 32): ST 1.10 ± 0.48 is outside [0, 1], sampling error
+    c = dominant_factor_claim([0.05, 1.10, 0.2], ("a", "b", "c"), conf=[0.02, 0.48, 0.1])
+    assert c.verdict == "not_determined" and c.values["sampling_error"]
+    # a first-order index below 0 is sampling error too, however clear the total index
+    c = dominant_factor_claim([0.9, 0.1], ("a", "b"), conf=[0.05, 0.05], first=[0.8, -0.05])
+    assert c.verdict == "not_determined" and c.values["sampling_error"]
+    # a rank that never moves (band 6–6) has no variance to apportion, whatever ST says
+    assert dominant_factor_claim([1.02, 0.0], ("a", "b"), conf=[0.0, 0.0],
+                                 moved_share=0.0).verdict == "rank_does_not_move"
+    assert dominant_factor_claim([0.9, 0.0], ("a", "b"), conf=[0.05, 0.0],
+                                 moved_share=0.04).verdict == "rank_does_not_move"
+    assert dominant_factor_claim([0.9, 0.0], ("a", "b"), conf=[0.05, 0.0],
+                                 moved_share=0.06).verdict == "a"
+    with pytest.raises(DataError):
+        dominant_factor_claim([0.9, 0.0], ("a", "b"), conf=[0.05])
+
+
+def test_discrete_additive_function_through_rank_uncertainty_has_analytic_indices():
+    # unit t = (0.5, 0.5) ranks behind a exactly when the normalisation level is 1 (a = 0.4
+    # or 0.6 on both indicators) and behind b = (0.9, 0.05) exactly when y is left out (b's
+    # score is then x = 0.9; otherwise 0.475 or 0.05): rank_t = 1 + 1{N = 1} + 1{L = drop y},
+    # N uniform on 2 levels, L on 3 (none, drop x, drop y). Additive: Var = 1/4 + 2/9 = 17/36,
+    # S_N = ST_N = 9/17, S_L = ST_L = 8/17 (no interaction).
+    tree = IndexTree("i", (IndexTree("x", column=0), IndexTree("y", column=1)), "equal")
+    t, b = [0.5, 0.5], [0.9, 0.05]
+    Z = np.array([[t, [0.4, 0.4], b], [t, [0.6, 0.6], b]])
+    r = rank_uncertainty(Z, Z, tree, np.zeros(3), normalisation=("l0", "l1"),
+                         weighting=("framework",), aggregation=("weighted_sum",),
+                         positive=(False,), leave_out=(0, 1), column_names=("x", "y"), n=1024)
+    assert r.varying == ("normalisation", "leave_out") and r.base_n == 256
+    s = r.sobol_rank
+    want = np.array([9 / 17, 8 / 17])
+    assert (np.abs(s.first[:, 0] - want) <= s.first_conf[:, 0]).all()
+    assert (np.abs(s.total[:, 0] - want) <= s.total_conf[:, 0]).all()
+    assert np.isfinite(s.total_conf).all()  # a bootstrap interval for every unit (one year)
+
+
+def test_too_few_draws_for_the_design_are_refused():
+    # five factors need N ≥ 2, i.e. 2·(5 + 2) = 14 draws: n = 8 used to run 14 silently
+    from urbanrural.methods.robustness.uncertainty import base_sample_size
+
+    assert base_sample_size(14, 5) == 2 and base_sample_size(27, 5) == 2
+    assert base_sample_size(28, 5) == 4
+    with pytest.raises(DataError, match="14"):
+        base_sample_size(8, 5)
+
+
+def test_a_score_that_is_not_a_number_is_an_error_naming_the_unit(monkeypatch):
+    # the aggregations refuse missing inputs; a variant that still yields NaN (0/0 in some
+    # method) must not take a rank silently: the engine is made to yield one for unit 1
+    import urbanrural.methods.robustness.uncertainty as unc
+
+    real = unc._evaluate_chunk
+
+    def with_nan(*a):
+        out = real(*a)
+        out[:, 1] = np.nan
+        return out
+
+    monkeypatch.setattr(unc, "_evaluate_chunk", with_nan)
+    tree = IndexTree("i", (IndexTree("x", column=0), IndexTree("y", column=1)), "equal")
+    Z = np.array([[[0.0, 1.0], [0.6, 0.6], [1.0, 0.0]]])
+    with pytest.raises(DataError, match="B 2020"):
+        rank_uncertainty(Z, Z, tree, np.zeros(3), normalisation=("minmax",),
+                         weighting=("framework",), aggregation=("weighted_sum",),
+                         positive=(False,), n=16, sobol=False,
+                         unit_names=("A 2020", "B 2020", "C 2020"))
+    with pytest.raises(DataError, match="unit 1"):
+        ranks_within(np.array([[1.0, np.nan]]), np.zeros(2))
+
+
+def test_rank_bands_are_ranks_a_draw_gave_and_reversals_need_a_majority():
+    # a = 0.6, b = 0.55, c = 0.45: a ranks 1 (none, or y left out: a = 1, c = 0) or 3 (x left
+    # out: a = 0.2, c = 0.9); its band ends are ranks, whole numbers. Reversals: a pair
+    # reversed in exactly half of the draws is not reversed "in most draws"
+    tree = IndexTree("i", (IndexTree("x", column=0), IndexTree("y", column=1)), "equal")
+    Z = np.array([[[1.0, 0.2], [0.55, 0.55], [0.0, 0.9]]])  # a 0.6, b 0.55, c 0.45
+    r = rank_uncertainty(Z, Z, tree, np.zeros(3), normalisation=("minmax",),
+                         weighting=("framework",), aggregation=("weighted_sum",),
+                         positive=(False,), leave_out=(0, 1), column_names=("x", "y"), n=64)
+    assert set(r.rank_q05) | set(r.rank_q95) <= {1.0, 2.0, 3.0}
+    assert r.rank_q05[0] == 1 and r.rank_q95[0] == 3 and r.rank_median[0] == 1
+    from urbanrural.methods.robustness.uncertainty import _reversals
+
+    ranks = np.array([[1, 2], [2, 1], [1, 2], [2, 1]])  # reversed in exactly 1/2 of 4 draws
+    nominal = np.array([1, 2])
+    assert len(_reversals(ranks, nominal, np.zeros(2), share=0.5, max_units=10)) == 0
+    ranks = np.array([[1, 2], [2, 1], [2, 1], [2, 1]])  # 3/4
+    rv = _reversals(ranks, nominal, np.zeros(2), share=0.5, max_units=10)
+    assert rv.reversal_share.tolist() == [0.75]
+
+
+# ------------------------------------------------------------------ PCA weights
+def test_pca_weights_are_sign_free_squared_loadings():
+    # y = 2x is perfectly correlated with x, z uncorrelated with both: R has eigenvalues 2, 1,
+    # 0 with u₁ = (1, 1, 0)/√2, u₂ = (0, 0, 1); two components explain 2/3, then 1 ≥ 0.85.
+    # Squared loadings Σ λₘ uⱼₘ²: x 2·½ = 1, y 1, z 1·1 = 1 → 1/3 each (the signed sum
+    # |Σ λₘ uⱼₘ| would give 1.414 : 1.414 : 1 = 0.369, 0.369, 0.261, or other values with
+    # other signs of u₂)
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    X = np.column_stack([x, 2 * x, [1.0, -1.0, -1.0, 1.0]])
+    np.testing.assert_allclose(pca_weights(X), [1 / 3, 1 / 3, 1 / 3], atol=1e-12)
+    np.testing.assert_allclose(_pca_batched(X[None], ["x", "y", "z"])[0], [1 / 3] * 3,
+                               atol=1e-12)
+
+
+def test_pca_of_two_indicators_does_not_depend_on_rounding(national):
+    # two indicators whose first component explains < 85 %: both components are kept, and
+    # the second, (1, −1)/√2, sums to 0 — the old signed rule oriented it by rounding noise
+    # (registry 0.883/0.117, batched 0.117/0.883 on this node). Each indicator's squared
+    # loadings over both components sum to R_jj = 1: equal weights, in both code paths.
+    fw = ur.load_framework("national_integration_old_survey")
+    res = ur.run_index(national, fw)
+    X, d, gp, tree, ids = _prepare(national, fw, res)
+    Z, _ = _own(X, d, gp, ids, fw, None)
+    node = next(k for k in tree.children if k.id == "living_standards")
+    M = Z[:, [c.column for c in node.children]]
+    assert M.shape[1] == 2 and abs(np.corrcoef(M, rowvar=False)[0, 1]) < 0.7  # (1 + r)/2 < .85
+    np.testing.assert_allclose(pca_weights(M), [0.5, 0.5], atol=1e-12)
+    np.testing.assert_allclose(pca_weights(M[:, ::-1]), [0.5, 0.5], atol=1e-12)
+    np.testing.assert_allclose(_pca_batched(np.stack([M, M[:, ::-1]]), ["a", "b"]), 0.5,
+                               atol=1e-12)
+
+
+def test_pca_draws_are_run_index_with_pca_weights(national):
+    # a draw with weighting "pca" at every node equals run_index on the framework whose every
+    # node is PCA-weighted (they differed by 21–71 % before the weights were sign-free)
+    fw = ur.load_framework("national_integration_old_survey")
+    res = ur.run_index(national, fw)
+    X, d, gp, tree, ids = _prepare(national, fw, res)
+    Z, Zp = _own(X, d, gp, ids, fw, None)
+    plan = DrawPlan(np.zeros(1, int), np.ones(1, int), np.zeros(1, int), np.full(1, -1),
+                    np.full(1, -1))
+    got = evaluate(Z[None], Zp[None], tree.numbered(), plan, weighting=("framework", "pca"),
+                   aggregation=("weighted_sum",))[0]
+    spec = fw.spec.copy()
+    spec.update({"id": "pca_variant", "weights": "pca", "coupling": None})
+    spec["nodes"] = [dict(n_, weights="pca") for n_ in spec["nodes"]]
+    ref = ur.run_index(national, spec).tables["scores"]
+    assert np.array_equal(ref.year.to_numpy(), res.tables["scores"].year.to_numpy())
+    np.testing.assert_allclose(got, ref.total.to_numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_default_level_notes_name_indicators_in_both_languages(world, world_index):
+    # z-scores are left out of the world index (values > 5 sd below the mean): the note names
+    # the indicators by their names, Chinese in the Chinese note, English in the English one
+    fw = ur.load_framework("urban_rural_services")
+    u = index_uncertainty(world, fw, n=16, result=world_index)
+    zh, en = next(n for n in u.notes if "Z分数" in n[0])
+    leaves = {lf.id: lf for lf in fw.indicators()}
+    named = [lf for lf in leaves.values() if lf.name_zh in zh]
+    assert named and all(lf.name_en in en for lf in named)
+    assert not any(i in zh or i in en for i in leaves)  # ids such as urban_water
+
+
+
+def test_a_weighting_left_out_is_explained_in_each_language(national):
+    # CRITIC weights of a node with two perfectly correlated indicators are undefined under
+    # some choices of the 2013+ national index: the Chinese note must not quote English
+    u = index_uncertainty(national, "national_integration_integrated_survey", n=256)
+    zh, en = next(n for n in u.notes if "CRITIC" in n[0])
+    assert "指标完全相关" in zh and "living_standards" in zh  # the node, by its id
+    assert not re.search(r"[a-z]{5,}", zh.replace("living_standards", "")), zh
+    assert "perfectly correlated" in en and "/" not in en and not re.search(r"[\u4e00-\u9fff]", en)
+
+
+def test_a_coupled_index_is_ranked_by_d_as_the_report_ranks_it(world, world_index, monkeypatch):
+    # the world section ranks countries by the coupling coordination degree D (China 65th in
+    # 2020), not by the composite T (66th): the draws rank D, recomputed per draw; a draw with
+    # geometric aggregation equals run_index's D for the geometric framework on [1, 100]
+    import urbanrural.methods.robustness.uncertainty as unc
+
+    seen = []
+    real = unc._evaluate_chunk
+
+    def capture(Z, Zp, tree, plan, *a):
+        out = real(Z, Zp, tree, plan, *a)
+        seen.append((plan, out))
+        return out
+
+    monkeypatch.setattr(unc, "_evaluate_chunk", capture)
+    fw = ur.load_framework("urban_rural_services")
+    u = index_uncertainty(world, fw, n=16, result=world_index, choices={
+        "normalisation": (), "weighting": (), "leave_out": (), "weight_noise": 0.0,
+        "aggregation": ("geometric",)})
+    assert u.ranked_score == "D" and u.result.varying == ("aggregation",)
+    t = u.to_frame()
+    ct = world_index.tables["coupling"].set_index(["region_code", "year"]).D
+    np.testing.assert_allclose(t.score, ct.loc[list(zip(t.region_code, t.year, strict=True))],
+                               rtol=1e-12)
+    china = t[(t.region_code == "CHN") & (t.year == 2020)]
+    assert china["rank"].item() == 65
+    spec = fw.spec.copy()
+    spec.update({"id": "geometric_variant", "aggregation": "geometric",
+                 "normalization": {**spec["normalization"], "bounds": [1, 100]}})
+    ref = ur.run_index(world, spec).tables["coupling"].set_index(["region_code", "year"]).D
+    plan, out = next((p, o) for p, o in seen if len(p) > 1 and (p.aggregation == 1).any())
+    got = out[np.flatnonzero(plan.aggregation == 1)[0]]
+    np.testing.assert_allclose(got, ref.loc[list(zip(t.region_code, t.year, strict=True))],
+                               rtol=1e-10)
+    tot = index_uncertainty(world, fw, n=16, result=world_index, rank_by="total",
+                            choices=UncertaintyChoices.single(), sobol=False)
+    tt = tot.to_frame()
+    assert tot.ranked_score == "T"
+    assert tt[(tt.region_code == "CHN") & (tt.year == 2020)]["rank"].item() == 66

@@ -9,7 +9,7 @@ import pytest
 import urbanrural as ur
 from urbanrural.cli import main
 from urbanrural.data.errors import DataError
-from urbanrural.methods.robustness.claims import rank_robustness_claim
+from urbanrural.methods.robustness.claims import dominant_factor_claim, rank_robustness_claim
 from urbanrural.pipeline.analysis import run_analysis
 from urbanrural.pipeline.sections.robustness import Settings
 from urbanrural.pipeline.spec import AnalysisSpec
@@ -52,6 +52,33 @@ def test_section_verdicts_follow_the_claims(national_run):
         assert a["ranked_over"] == "years"  # the national index: one region, its years ranked
         for r in t.itertuples():
             assert r.robust == rank_robustness_claim(r.rank_q05, r.rank_q95, r.units_ranked).verdict
+            assert (r.robust_zh, r.robust_en) in {("稳健", "robust"), ("不稳健", "not robust")}
+        # band ends are ranks a draw gave (inverted_cdf), not interpolations such as 73.7
+        for c in ("rank_q05", "rank_median", "rank_q95"):
+            assert np.array_equal(t[c], np.round(t[c]))
+        # "moved most" is the claim on the unit's own Sobol' estimates and bootstrap widths
+        sr = s.table(f"robust_{a['code']}_sobol_ranks").frame.set_index(["region_code", "year"]).sort_index()
+        for r in t.itertuples():
+            e = sr.loc[(r.region_code, r.year)]
+            e = e.set_index("factor").loc[a["factors"]]
+            c = dominant_factor_claim(e.ST.to_numpy(), a["factors"], conf=e.ST_conf.to_numpy(),
+                                      first=e.S1.to_numpy(), moved_share=r.moved_share,
+                                      base_n=a["base_n"])
+            assert r.moved_most == c.verdict
+            if r.moved_most in a["factors"]:  # named only from estimates inside [0, 1]
+                assert r.moved_share >= 0.05 and (e.ST <= 1).all() and (e.S1 >= 0).all()
+                assert r.moved_most_ST == pytest.approx(e.ST.max())
+            else:
+                assert np.isnan(r.moved_most_ST)
+                assert f"N = {a['base_n']}" in r.moved_most_en or "5 %" in r.moved_most_en \
+                    or "no single" in r.moved_most_en
+        # reversals of years-ranked indices carry both years
+        rv = s.table(a["reversals_key"]).frame
+        assert (rv.upper_year != rv.lower_year).all()
+        by_rank = dict(zip(t["rank"], t.year, strict=False))
+        assert all(by_rank[u] == y for u, y in zip(rv.upper_rank, rv.upper_year, strict=True)
+                   if list(t["rank"]).count(u) == 1)
+        assert (rv.reversal_share > 0.5).all()
         row = summary.iloc[a["summary_row"]]
         assert row.not_robust == (t.robust == "not_robust").sum() == a["n_not_robust"]
         assert row.units == len(t) and row.draws == a["draws"] == 8 * 7
@@ -90,6 +117,11 @@ def test_every_number_on_the_page_is_its_table_s(national_run):
         cell = float(tables[sheet].iloc[int(row)][col]) * (100 if pct == "1" else 1)
         assert abs(value - cell) <= 0.5 * 10 ** -int(digits) + 1e-9, (sheet, row, col)
     assert "稳健性" in html and "Robustness" in html and html.count('class="chart"') >= 4
+    # years-ranked reversals name years, not "全国（第10位）与全国（第11位）"; English agrees
+    assert "全国（第" not in html and "China (rank" not in html
+    assert not re.search(r">1</span> (have|pairs reverse)", html)
+    for n_ in national_run.section("robustness").notes:  # Chinese notes carry no English
+        assert not re.search(r"[a-z]{5,}", n_.zh), n_.zh
 
 
 def test_command_writes_its_tables(tmp_path, capsys):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -118,12 +119,16 @@ class IndexUncertainty:
     ranked_over : ``"regions"`` (regions ranked within each year) or ``"years"`` (one region:
         its years ranked against each other, e.g. the national index).
     tables : ``ranks`` (one row per region-year: nominal score and rank, score and rank
-        quantiles, top/bottom-k shares), ``sobol`` (first and total index of each factor on
-        the mean absolute rank shift, with bootstrap 95 % half-widths), ``sobol_ranks``
-        (each factor's indices on each region-year's rank), ``reversals`` (pairs of the last
-        year whose order reverses in most draws) and ``choices`` (every factor's levels).
+        quantiles, top/bottom-k shares, share of draws that move the rank), ``sobol`` (first
+        and total index of each factor on the mean absolute rank shift, with bootstrap 95 %
+        half-widths and a ``sampling_error`` flag for S1 < 0 or ST > 1), ``sobol_ranks``
+        (each factor's indices on each region-year's rank; ST half-widths for the last
+        year), ``reversals`` (pairs of the last year whose order reverses in more than half
+        of the draws, with the years of both) and ``choices`` (every factor's levels).
     result : the arrays (:class:`~urbanrural.methods.robustness.uncertainty.RankUncertainty`).
     notes : (zh, en) notes on default levels left out, and why.
+    ranked_score : ``"T"`` (the composite score) or ``"D"`` (the coupling coordination
+        degree), the score whose ranks the draws compare (see ``rank_by``).
 
     Examples
     --------
@@ -143,6 +148,7 @@ class IndexUncertainty:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     result: RankUncertainty | None = None
     notes: tuple[tuple[str, str], ...] = ()
+    ranked_score: str = "T"
 
     def to_frame(self, name: str = "ranks") -> pd.DataFrame:
         return self.tables[name]
@@ -209,7 +215,8 @@ def _normalised(X, directions, goalposts, leaf_ids, method: str, bounds) -> tupl
 def index_uncertainty(panel: Panel, framework: str | Framework | dict, *,
                       choices: UncertaintyChoices | Mapping | None = None, n: int = 1000, seed: int = 0,
                       sobol: bool = True, top_k: int = 3, dask_client=None,
-                      chunk_draws: int = 256, result: IndexResult | None = None
+                      chunk_draws: int = 256, result: IndexResult | None = None,
+                      rank_by: str = "auto"
                       ) -> IndexUncertainty:
     r"""Uncertainty and sensitivity analysis of a framework's index (Saisana, Saltelli &
     Tarantola 2005; OECD/JRC Handbook 2008, steps 7; COINr ``get_sensitivity``).
@@ -244,6 +251,13 @@ def index_uncertainty(panel: Panel, framework: str | Framework | dict, *,
         Draws evaluated together as one array batch (bounds memory).
     result : IndexResult, optional
         run_index's result for this panel and framework, when already computed.
+    rank_by : {"auto", "total", "coupling"}, default "auto"
+        The score ranked in every draw: the composite score T (``"total"``) or the coupling
+        coordination degree D = √(C·T) of the framework's coupled systems (``"coupling"``,
+        Wang Shujia et al. 2021), computed per draw from the systems' scores mapped to
+        [0, 1]; ``"auto"`` ranks D when the framework couples systems and ranks regions (as
+        the report ranks such an index), T otherwise. D needs [0, 1] system scores, so
+        z-scores are not a level then.
 
     Returns
     -------
@@ -305,14 +319,36 @@ def index_uncertainty(panel: Panel, framework: str | Framework | dict, *,
     if ch.normalisation is None and "zscore" in levels and own_norm != "zscore" and \
             (levels["zscore"][0] <= 0).any():
         # a default level must combine with every other factor: drop it and say why
-        bad = [leaf_ids[j] for j in np.flatnonzero((levels["zscore"][0] <= 0).any(axis=0))]
+        by_id = {lf.id: lf for lf in fw.indicators()}
+        bad = [by_id[leaf_ids[j]] for j in np.flatnonzero((levels["zscore"][0] <= 0).any(axis=0))]
         del levels["zscore"]
         norms = tuple(m for m in norms if m != "zscore")
-        notes.append((f"Z分数未纳入：指标{'、'.join(bad)}有低于均值5个标准差以上的值，在COINr的"
-                      "尺度（10 + 2z）上不为正，熵权法和几何平均无法使用",
-                      f"z-scores left out: {', '.join(bad)} have values more than 5 standard "
+        notes.append((f"Z分数未纳入：指标{'、'.join(lf.name_zh for lf in bad)}有低于均值5个标准差"
+                      "以上的值，在COINr的尺度（10 + 2z）上不为正，熵权法和几何平均无法使用",
+                      f"z-scores left out: {', '.join(lf.name_en for lf in bad)} have values "
+                      "more than 5 standard "
                       "deviations below the mean, not positive on COINr's scale (10 + 2z), "
                       "which entropy weights and the geometric mean need"))
+    sc = res.tables["scores"]
+    single_region = sc.region_code.nunique() == 1
+    if rank_by not in ("auto", "total", "coupling"):
+        raise DataError(Issue(f"rank_by must be auto, total or coupling, not {rank_by!r}",
+                              value="rank_by"))
+    couple = rank_by == "coupling" or (rank_by == "auto" and "coupling" in res.tables
+                                       and not single_region)
+    if couple and "coupling" not in res.tables:
+        raise DataError(Issue("rank_by='coupling' needs a framework that couples two or more "
+                              "systems", value=fw.id))
+    if couple and "zscore" in norms:
+        if ch.normalisation is not None:
+            raise DataError(Issue("the coupling coordination degree needs system scores in "
+                                  "[0, 1], which z-scores do not give: leave z-scores out or "
+                                  "rank the total (rank_by='total')", value="choices.normalisation"))
+        levels.pop("zscore", None)
+        norms = tuple(m for m in norms if m != "zscore")
+        notes.append(("Z分数未纳入：耦合协调度需要[0, 1]上的子系统得分，Z分数不在此尺度上",
+                      "z-scores left out: the coupling coordination degree needs system scores "
+                      "in [0, 1], which z-scores do not give"))
     Zs, Zps = zip(*(levels[m] for m in norms), strict=True)
     Z, Zp = np.stack(Zs), np.stack(Zps)
     positive = tuple(a == "geometric" for a in aggregation)
@@ -325,8 +361,17 @@ def index_uncertainty(panel: Panel, framework: str | Framework | dict, *,
     mult = None
     if ch.weight_noise > 0:
         mult = noisy_multipliers(ch.noise_sets, tree_n.n_edges(), ch.weight_noise, seed=seed)
-    sc = res.tables["scores"]
-    single_region = sc.region_code.nunique() == 1
+    score = None
+    if couple:
+        systems = [s_ for s_ in fw.coupling["systems"]
+                   if any(k.id == s_ for k in tree_n.children)]
+        # each aggregation's scale, mapped back to [0, 1] as run_index does for coupling
+        scale = np.array([(0.0, 1.0) if a == "topsis" else bounds if bounds is not None
+                          else GEOMETRIC_RANGE if p else (0.0, 1.0)
+                          for a, p in zip(aggregation, positive, strict=True)], dtype=float)
+        score = (tuple(next(k for k in tree_n.children if k.id == s_) for s_ in systems),
+                 partial(_coupling_degree, scale=scale, alpha=fw.coupling.get("alpha"),
+                         form=fw.coupling.get("form", "standard"), systems=tuple(systems)))
     groups = np.zeros(len(sc), dtype=int) if single_region else sc.year.to_numpy()
     while True:
         try:
@@ -336,7 +381,9 @@ def index_uncertainty(panel: Panel, framework: str | Framework | dict, *,
                                  leave_out=tuple(leaf_ids.index(i) for i in leave),
                                  column_names=leaf_ids, multipliers=mult, n=n, seed=seed,
                                  sobol=sobol, top_k=top_k, chunk_draws=chunk_draws,
-                                 dask_client=dask_client)
+                                 dask_client=dask_client, unit_names=[
+                                     f"{c} {y}" for c, y in zip(sc.region_code, sc.year,
+                                                                strict=True)], score=score)
             break
         except UndefinedWeightsError as exc:
             # a default weighting method the data cannot define in some draw (CRITIC of
@@ -345,21 +392,49 @@ def index_uncertainty(panel: Panel, framework: str | Framework | dict, *,
             if ch.weighting is not None or exc.level == 0:
                 raise
             w = weighting[exc.level]
-            why = "; ".join(i.reason for i in exc.issues)
-            notes.append((f"{WEIGHTS[w].label_zh}未纳入（在部分备选方案下无定义）：{why}",
+            # an issue reads "weights of 'node': English reason / 中文原因" (or English only)
+            nodes = "、".join(dict.fromkeys(i.reason.split("'")[1] for i in exc.issues
+                                             if i.reason.count("'") >= 2))
+            zh = "；".join(dict.fromkeys(i.reason.rsplit(" / ", 1)[1] for i in exc.issues
+                                        if " / " in i.reason)) or "权重在部分抽样中无法计算"
+            en = "; ".join(i.reason.rsplit(" / ", 1)[0] for i in exc.issues)
+            notes.append((f"{WEIGHTS[w].label_zh}未纳入（在部分备选方案下无定义；节点{nodes}）：{zh}",
                           f"{WEIGHTS[w].label_en} left out (undefined under some choices): "
-                          f"{why}"))
+                          f"{en}"))
             weighting = tuple(x for x in weighting if x != w)
     nominal_rank = sc["rank"].to_numpy() if not single_region else None
+    want = sc.total.to_numpy()
+    if couple:  # run_index's D in the order of its scores table, ranked within years
+        ct = res.tables["coupling"]
+        want = pd.Series(ct.D.to_numpy(), index=pd.MultiIndex.from_arrays(
+            [ct.region_code, ct.year])).reindex(pd.MultiIndex.from_arrays(
+                [sc.region_code, sc.year])).to_numpy()
+        nominal_rank = pd.Series(want).groupby(sc.year.to_numpy()).rank(
+            ascending=False, method="min").astype(int).to_numpy()
     if nominal_rank is not None and not np.array_equal(r.nominal_rank, nominal_rank):
         raise DataError(Issue("the uncertainty engine does not reproduce run_index's ranks "
                               "(a bug: please report it)", value=fw.id))
-    if not np.allclose(r.nominal_score, sc.total.to_numpy(), rtol=1e-12, atol=1e-12):
+    if not np.allclose(r.nominal_score, want, rtol=1e-12, atol=1e-12):
         raise DataError(Issue("the uncertainty engine does not reproduce run_index's scores "
                               "(a bug: please report it)", value=fw.id))
     return IndexUncertainty(fw.id, fw.name_zh, fw.name_en,
                             "years" if single_region else "regions",
-                            _tables(r, sc, ch), r, tuple(notes))
+                            _tables(r, sc, ch), r, tuple(notes), "D" if couple else "T")
+
+
+def _coupling_degree(U: np.ndarray, plan, *, scale: np.ndarray, alpha, form: str,
+                     systems: tuple[str, ...]) -> np.ndarray:
+    """D of every draw and unit from the systems' scores ``U`` (draws, units, systems), each
+    draw's scores mapped from its aggregation's scale to [0, 1] (module level for Dask)."""
+    from ..methods.composite.coupling import coupling_coordination
+
+    lo, hi = scale[plan.aggregation, 0], scale[plan.aggregation, 1]
+    U01 = (U - lo[:, None, None]) / (hi - lo)[:, None, None]
+    # rounding of the affine maps only: a value off [0, 1] by more is a real error
+    U01 = np.where((U01 < 0) & (U01 > -1e-12), 0.0, U01)
+    cc = coupling_coordination(U01.reshape(-1, U.shape[-1]), alpha=alpha, form=form,
+                               systems=list(systems))
+    return cc.D.reshape(U.shape[:2])
 
 
 def _own(X, directions, goalposts, leaf_ids, fw: Framework, bounds):
@@ -398,17 +473,22 @@ def _tables(r: RankUncertainty, sc: pd.DataFrame, ch: UncertaintyChoices) -> dic
                      (0.0 if not f.varies else np.nan),
                      "ST_conf": float(s.total_conf[j, 0]) if s is not None and j is not None
                      else np.nan})
-    tables["sobol"] = pd.DataFrame(rows)
+    sob = pd.DataFrame(rows)
+    # an index outside [0, 1] is an estimate's sampling error, not a property of the index
+    sob["sampling_error"] = (sob.S1 < 0) | (sob.ST > 1)
+    tables["sobol"] = sob
     if r.sobol_rank is not None:
         parts = []
         for j, name in enumerate(r.varying):
             parts.append(ident.assign(factor=name, S1=r.sobol_rank.first[j],
-                                      ST=r.sobol_rank.total[j]))
+                                      ST=r.sobol_rank.total[j],
+                                      ST_conf=r.sobol_rank.total_conf[j]))
         tables["sobol_ranks"] = pd.concat(parts, ignore_index=True)
     else:
         tables["sobol_ranks"] = ident.iloc[:0].assign(factor=pd.Series(dtype=str),
                                                      S1=pd.Series(dtype=float),
-                                                     ST=pd.Series(dtype=float))
+                                                     ST=pd.Series(dtype=float),
+                                                     ST_conf=pd.Series(dtype=float))
     rv = r.reversals
     tables["reversals"] = pd.DataFrame({
         "year": sc.year.to_numpy()[rv.upper] if len(rv) else pd.Series(dtype=int),
@@ -416,10 +496,12 @@ def _tables(r: RankUncertainty, sc: pd.DataFrame, ch: UncertaintyChoices) -> dic
         "upper_zh": ident.region_zh.to_numpy()[rv.upper],
         "upper_en": ident.region_en.to_numpy()[rv.upper],
         "upper_rank": r.nominal_rank[rv.upper],
+        "upper_year": sc.year.to_numpy()[rv.upper],
         "lower_code": ident.region_code.to_numpy()[rv.lower],
         "lower_zh": ident.region_zh.to_numpy()[rv.lower],
         "lower_en": ident.region_en.to_numpy()[rv.lower],
         "lower_rank": r.nominal_rank[rv.lower],
+        "lower_year": sc.year.to_numpy()[rv.lower],
         "reversal_share": rv.reversal_share.to_numpy()})
     tables["choices"] = pd.DataFrame([
         {"factor": f.name, "name_zh": FACTOR_LABELS[f.name][0],

@@ -282,9 +282,16 @@ def pca_weights(X, *, directions=None, variance: float = 0.85, names=None) -> np
     (主成分分析法赋权; e.g. Nicoletti, Scarpetta & Boylaud 2000 for the loading-based idea).
 
     Indicators are z-scored (cost ones negated); the correlation matrix is eigen-decomposed;
-    the leading components explaining at least ``variance`` of the total are kept. The
-    coefficient of indicator j in component m is aⱼₘ = uⱼₘ (the eigenvector entry), and
-    wⱼ ∝ |Σₘ λₘ aⱼₘ| / Σₘ λₘ over the kept components, normalised to sum to 1.
+    the leading components explaining at least ``variance`` of the total are kept. The weight
+    of indicator j is its squared loadings on the kept components, wⱼ ∝ Σₘ λₘ uⱼₘ² (uⱼₘ the
+    eigenvector entry; λₘuⱼₘ² is the squared loading, and the sum j's communality, the
+    variance of j the kept components explain), normalised to sum to 1. Squared loadings
+    are what Nicoletti et al. (2000) and the OECD/JRC Handbook (2008, §6.1) weight by; they
+    assign each indicator to the one component of its largest squared loading, whereas here
+    every kept component enters, by its eigenvalue (a simpler, sign-free variant). Squares
+    do not depend on an eigenvector's sign, which is arbitrary (a signed sum
+    Σₘ λₘ uⱼₘ is decided by rounding noise when a component's loadings sum to 0, e.g. the
+    second component (1, −1)/√2 of any two indicators).
 
     Parameters
     ----------
@@ -322,9 +329,8 @@ def pca_weights(X, *, directions=None, variance: float = 0.85, names=None) -> np
     lam, U = lam[order], U[:, order]
     share = np.cumsum(lam) / lam.sum()
     m = int(np.searchsorted(share, variance) + 1)
-    # eigenvector signs are arbitrary: orient each component so its loadings sum positive
-    U = U[:, :m] * np.sign(U[:, :m].sum(axis=0, keepdims=True) + 1e-300)
-    raw = np.abs(U @ lam[:m]) / lam[:m].sum()
+    # squared loadings: eigenvector signs are arbitrary and must not decide the weights
+    raw = (U[:, :m] ** 2 @ lam[:m]) / lam[:m].sum()
     return _finish(raw, names, "PCA")
 
 

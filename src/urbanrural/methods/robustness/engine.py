@@ -169,9 +169,8 @@ def _pca_batched(M: np.ndarray, names: Sequence[str]) -> np.ndarray:
     share = np.cumsum(lam, axis=1) / lam.sum(axis=1, keepdims=True)
     m = (share < 0.85).sum(axis=1) + 1  # searchsorted(share, 0.85) + 1, row by row
     keep = np.arange(lam.shape[1])[None, :] < m[:, None]
-    U = U * np.sign(U.sum(axis=1, keepdims=True) + 1e-300)
-    lam_kept = np.where(keep, lam, 0.0)
-    raw = np.abs(np.einsum("bjm,bm->bj", U, lam_kept)) / lam_kept.sum(axis=1, keepdims=True)
+    lam_kept = np.where(keep, lam, 0.0)  # squared loadings, sign-free (as pca_weights)
+    raw = np.einsum("bjm,bm->bj", U ** 2, lam_kept) / lam_kept.sum(axis=1, keepdims=True)
     return raw / raw.sum(axis=1, keepdims=True)
 
 

@@ -82,8 +82,8 @@ def saltelli_design(n_factors: int, base_n: int, *, seed: int = 0) -> np.ndarray
 
 
 def sobol_estimates(Y: np.ndarray, n_factors: int, *, factors: Sequence[str] | None = None,
-                    conf_level: float = 0.95, num_resamples: int = 100, conf_outputs: int = 1,
-                    seed: int = 0) -> SobolIndices:
+                    conf_level: float = 0.95, num_resamples: int = 100,
+                    conf_outputs: int | Sequence[int] = 1, seed: int = 0) -> SobolIndices:
     r"""Sobol' indices of every output column of ``Y`` from a :func:`saltelli_design` run.
 
     .. math::
@@ -92,7 +92,8 @@ def sobol_estimates(Y: np.ndarray, n_factors: int, *, factors: Sequence[str] | N
 
     (SALib's ``first_order`` and ``total_order``; V the variance of f over A and B). A
     constant output gives indices 0. Bootstrap intervals as SALib's (``num_resamples``
-    resamples of the N rows) for the first ``conf_outputs`` outputs.
+    resamples of the N rows) for the first ``conf_outputs`` outputs (or the output columns it
+    lists), all of them in one array operation.
 
     Examples
     --------
@@ -123,17 +124,18 @@ def sobol_estimates(Y: np.ndarray, n_factors: int, *, factors: Sequence[str] | N
 
     z = norm.ppf(0.5 + conf_level / 2)
     resample = np.random.default_rng(seed).integers(n, size=(n, num_resamples))
-    k = min(conf_outputs, Y.shape[1])
+    conf_cols = np.arange(min(conf_outputs, Y.shape[1])) if np.isscalar(conf_outputs) \
+        else np.asarray(conf_outputs, dtype=int)
     with warnings.catch_warnings():  # a constant output is expected (a rank no choice moves)
         warnings.simplefilter("ignore", UserWarning)
         for j in range(n_factors):  # a loop over factors; every output at once
             AB = blocks[:, j + 1]
             first[j] = first_order(A, AB, B)
             total[j] = total_order(A, AB, B)
-            for o in range(k):
-                a, ab, b = A[:, o][resample], AB[:, o][resample], B[:, o][resample]
-                first_conf[j, o] = z * first_order(a, ab, b).std(ddof=1)
-                total_conf[j, o] = z * total_order(a, ab, b).std(ddof=1)
+            if conf_cols.size:  # (N, resamples, outputs): every output's bootstrap at once
+                a, ab, b = (X[:, conf_cols][resample] for X in (A, AB, B))
+                first_conf[j, conf_cols] = z * first_order(a, ab, b).std(axis=0, ddof=1)
+                total_conf[j, conf_cols] = z * total_order(a, ab, b).std(axis=0, ddof=1)
     names = tuple(factors) if factors is not None else tuple(f"x{j}" for j in range(n_factors))
     return SobolIndices(names, first, total, first_conf, total_conf, n)
 

@@ -52,8 +52,14 @@ class Factor:
 
 def ranks_within(scores: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Ranks ``(draws, units)`` within each group (year), 1 = highest score; ties share the
-    smallest rank (pandas' ``rank(ascending=False, method="min")``, as run_index)."""
+    smallest rank (pandas' ``rank(ascending=False, method="min")``, as run_index). A score
+    that is not a number has no rank: DataError naming its position (draw, unit)."""
     scores = np.atleast_2d(scores)
+    if not np.isfinite(scores).all():
+        d, u = np.argwhere(~np.isfinite(scores))[0]
+        raise DataError(Issue(f"score of unit {int(u)} is not a number in draw {int(d)} "
+                              f"({int((~np.isfinite(scores)).sum())} such scores): it cannot be "
+                              "ranked", value=str(int(u))))
     out = np.empty(scores.shape, dtype=np.int32)
     for g in np.unique(groups):  # a loop over years, each ranked as one (draws, units) block
         cols = np.flatnonzero(groups == g)
@@ -62,13 +68,19 @@ def ranks_within(scores: np.ndarray, groups: np.ndarray) -> np.ndarray:
 
 
 def base_sample_size(n: int, n_factors: int) -> int:
-    """The largest power of two N with N·(D + 2) ≤ n (at least 2).
+    """The largest power of two N with N·(D + 2) ≤ n; an ``n`` below the smallest design,
+    2·(D + 2) draws, is refused (DataError) rather than silently exceeded.
 
     Examples
     --------
     >>> base_sample_size(1000, 5)
     128
     """
+    if n < 2 * (n_factors + 2):
+        raise DataError(Issue(f"n = {n} draws are fewer than the smallest Saltelli design of "
+                              f"{n_factors} varying factors, 2·({n_factors} + 2) = "
+                              f"{2 * (n_factors + 2)}: ask for at least that many (or sobol=False)",
+                              value="n"))
     n_base = 2
     while 2 * n_base * (n_factors + 2) <= n:
         n_base *= 2
@@ -85,13 +97,18 @@ class RankUncertainty:
     varying : names of the factors that vary, in design order.
     draws, base_n : number of index evaluations, and N of the Saltelli design (0 without).
     nominal_score, nominal_rank : the index as the framework defines it.
-    rank_q05, rank_median, rank_q95 : rank quantiles over the draws (linear interpolation).
+    rank_q05, rank_median, rank_q95 : rank quantiles over the draws, each a rank some draw
+        gave (the inverse of the empirical distribution, ``method="inverted_cdf"``).
     top_share, bottom_share : share of draws with rank ≤ k, and > (units in the group − k).
+        Tied units share the smallest rank, so a tie at place k counts every tied unit in the
+        top k (the top-k share can exceed k/units) and none of them in the bottom k.
+    moved_share : share of draws in which the unit's rank differs from its nominal rank.
     group_size : units ranked together (units of the same year).
     mean_shift : ``(draws,)`` mean absolute rank shift of each draw.
     sobol_shift : Sobol' indices of the mean absolute rank shift (one output) or None.
-    sobol_rank : Sobol' indices of every unit's rank, ``(factors, units)``, or None.
-    reversals : pairs of the last group whose nominal order reverses in at least
+    sobol_rank : Sobol' indices of every unit's rank, ``(factors, units)``, or None; bootstrap
+        half-widths for the units of the last group (NaN for the others).
+    reversals : pairs of the last group whose nominal order reverses in more than
         ``reversal_share`` of the draws (``upper`` ranked above ``lower`` nominally).
     """
 
@@ -107,6 +124,7 @@ class RankUncertainty:
     rank_q95: np.ndarray
     top_share: np.ndarray
     bottom_share: np.ndarray
+    moved_share: np.ndarray
     group_size: np.ndarray
     mean_shift: np.ndarray
     sobol_shift: SobolIndices | None
@@ -121,13 +139,20 @@ class RankUncertainty:
             "rank_q05": self.rank_q05,
             "rank_median": self.rank_median, "rank_q95": self.rank_q95,
             "top_share": self.top_share, "bottom_share": self.bottom_share,
-            "units_ranked": self.group_size})
+            "moved_share": self.moved_share, "units_ranked": self.group_size})
 
 
-def _evaluate_chunk(Z, Z_positive, tree, plan, weighting, aggregation, positive):
-    """One chunk of draws (a module-level function, so that Dask workers can run it)."""
-    return evaluate(Z, Z_positive, tree, plan, weighting=weighting, aggregation=aggregation,
-                    positive=positive)
+def _evaluate_chunk(Z, Z_positive, tree, plan, weighting, aggregation, positive, score=None):
+    """One chunk of draws (a module-level function, so that Dask workers can run it). With
+    ``score = (subtrees, combine)`` the ranked score is ``combine(U, plan)`` of the subtrees'
+    scores ``U`` (draws, units, subtrees) instead of the root's."""
+    if score is None:
+        return evaluate(Z, Z_positive, tree, plan, weighting=weighting, aggregation=aggregation,
+                        positive=positive)
+    subtrees, combine = score
+    U = np.stack([evaluate(Z, Z_positive, t, plan, weighting=weighting, aggregation=aggregation,
+                           positive=positive) for t in subtrees], axis=-1)
+    return combine(U, plan)
 
 
 def _levels(U: np.ndarray, n_levels: int) -> np.ndarray:
@@ -141,7 +166,8 @@ def rank_uncertainty(Z: np.ndarray, Z_positive: np.ndarray, tree: IndexTree, gro
                      multipliers: np.ndarray | None = None, n: int = 1000, seed: int = 0,
                      sobol: bool = True, top_k: int = 3, reversal_share: float = 0.5,
                      max_reversal_units: int = 300, chunk_draws: int = 256,
-                     dask_client=None) -> RankUncertainty:
+                     dask_client=None, unit_names: Sequence[str] = (),
+                     score: tuple | None = None) -> RankUncertainty:
     r"""Evaluate the index over the factor design and summarise ranks, scores and Sobol' indices.
 
     Parameters
@@ -157,6 +183,11 @@ def rank_uncertainty(Z: np.ndarray, Z_positive: np.ndarray, tree: IndexTree, gro
     chunk_draws : draws per chunk; in process and on Dask the same chunks are evaluated by the
         same function, so a seed gives the same numbers on both.
     dask_client : a ``distributed.Client``: chunks are evaluated on its workers.
+    unit_names : names of the units for error messages (a score that is not a number).
+    score : ``(subtrees, combine)`` to rank a function of subtree scores instead of the root's
+        score (e.g. the coupling coordination degree D of the top-level systems):
+        ``combine(U, plan)`` maps ``(draws, units, subtrees)`` scores to ``(draws, units)``;
+        a module-level function (or a partial of one) so that Dask workers can run it.
 
     Examples
     --------
@@ -208,7 +239,7 @@ def rank_uncertainty(Z: np.ndarray, Z_positive: np.ndarray, tree: IndexTree, gro
         else np.full(n_draws, -1, dtype=int),
         multipliers=np.ones((1, 1)) if multipliers is None else multipliers)
     tree = tree.numbered()
-    args = (tuple(weighting), tuple(aggregation), tuple(positive))
+    args = (tuple(weighting), tuple(aggregation), tuple(positive), score)
     nominal = _evaluate_chunk(Z, Z_positive, tree, DrawPlan.nominal(1), *args)[0]
     # draws of one (weighting, left-out indicator) share the tree's shape and are evaluated
     # as one batch: chunks are cut from the draws sorted by that pair
@@ -223,22 +254,31 @@ def rank_uncertainty(Z: np.ndarray, Z_positive: np.ndarray, tree: IndexTree, gro
         parts = dask_client.gather(futures)
     scores = np.empty((n_draws, Z.shape[1]))
     scores[order] = np.concatenate(parts, axis=0)
+    bad = ~np.isfinite(np.vstack([nominal[None, :], scores]))
+    if bad.any():  # a NaN would take a rank silently (last, or first)
+        unit = np.flatnonzero(bad.any(axis=0))
+        label = [unit_names[u] if len(unit_names) else f"unit {u}" for u in unit[:5]]
+        raise DataError([Issue(f"its score is not a number in {int(bad[:, u].sum())} of "
+                               f"{bad.shape[0]} index variants (nominal first), so it has no rank",
+                               value=str(lab)) for u, lab in zip(unit[:5], label, strict=True)])
     nominal_rank = ranks_within(nominal[None, :], groups)[0]
     ranks = ranks_within(scores, groups)
     sizes = pd.Series(groups).map(pd.Series(groups).value_counts()).to_numpy()
-    rq = np.quantile(ranks, [0.05, 0.5, 0.95], axis=0)
+    rq = np.quantile(ranks, [0.05, 0.5, 0.95], axis=0, method="inverted_cdf")
     shift = np.abs(ranks - nominal_rank[None, :]).mean(axis=1)
     sobol_shift = sobol_rank = None
     if base_n:
         sobol_shift = sobol_estimates(shift, D, factors=varying, seed=seed)
+        # bootstrap intervals for the units of the last group (the ones a reading names)
         sobol_rank = sobol_estimates(ranks.astype(float), D, factors=varying, seed=seed,
-                                     conf_outputs=0)
+                                     conf_outputs=np.flatnonzero(groups == np.unique(groups)[-1]))
     return RankUncertainty(
         factors=factors, varying=varying, draws=n_draws, base_n=base_n, top_k=top_k,
         nominal_score=nominal, nominal_rank=nominal_rank,
         rank_q05=rq[0], rank_median=rq[1], rank_q95=rq[2],
         top_share=(ranks <= top_k).mean(axis=0),
         bottom_share=(ranks > (sizes - top_k)[None, :]).mean(axis=0),
+        moved_share=(ranks != nominal_rank[None, :]).mean(axis=0),
         group_size=sizes, mean_shift=shift, sobol_shift=sobol_shift, sobol_rank=sobol_rank,
         reversals=_reversals(ranks, nominal_rank, groups, share=reversal_share,
                              max_units=max_reversal_units))
@@ -247,7 +287,7 @@ def rank_uncertainty(Z: np.ndarray, Z_positive: np.ndarray, tree: IndexTree, gro
 def _reversals(ranks: np.ndarray, nominal: np.ndarray, groups: np.ndarray, *, share: float,
                max_units: int) -> pd.DataFrame:
     """Pairs (of the last group, its ``max_units`` best nominal ranks) with nominal rank
-    upper < lower whose order is reversed (lower strictly above upper) in ≥ ``share`` draws."""
+    upper < lower whose order is reversed (lower strictly above upper) in > ``share`` draws."""
     cols = ["upper", "lower", "reversal_share"]
     last = np.flatnonzero(groups == np.unique(groups)[-1])
     last = last[np.argsort(nominal[last], kind="stable")][:max_units]
@@ -258,7 +298,7 @@ def _reversals(ranks: np.ndarray, nominal: np.ndarray, groups: np.ndarray, *, sh
         blk = R[s:s + 64]
         rev += (blk[:, :, None] > blk[:, None, :]).sum(axis=0)
     rev /= R.shape[0]
-    i, j = np.nonzero(above & (rev >= share))
+    i, j = np.nonzero(above & (rev > share))
     out = pd.DataFrame({"upper": last[i], "lower": last[j], "reversal_share": rev[i, j]},
                        columns=cols)
     return out.sort_values(["reversal_share", "upper"], ascending=[False, True],

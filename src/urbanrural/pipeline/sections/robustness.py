@@ -6,8 +6,11 @@ comparison (countries ranked within each year) and the national index — the se
 alternative indices (normalisation, weighting, aggregation, one indicator left out, noisy
 weights) on Saltelli's design and reports, for the last year: each unit's nominal rank with
 its 5–95 % band over the draws, which ranks are not robust (:mod:`~urbanrural.methods.
-robustness.claims`), the choice that moves each of them most (largest total Sobol' index), and
-the Sobol' indices of every choice on the mean absolute rank shift.
+robustness.claims`), the choice that moves each of them most (a total Sobol' index whose
+bootstrap interval clears the others'; "not determined at N = …" otherwise), and the Sobol'
+indices of every choice on the mean absolute rank shift. A framework that couples systems
+(the world comparison) is ranked, as the report ranks it, by the coupling coordination degree
+D, recomputed in every draw from the systems' scores.
 
 The national index covers one region, China, over years: it ranks no regions. What its draws
 can test is whether the years keep their order — the rank of each year among the years of
@@ -35,8 +38,11 @@ class Settings:
     Attributes
     ----------
     n : draws asked for per index (Saltelli's design runs N·(D + 2) ≤ n, N a power of two;
-        256 keeps the section near 0.5 s on the bundled data; Sobol' indices then carry
-        bootstrap intervals of about ±0.2 — use the ``robustness`` command with a larger n).
+        256 keeps the section near 0.5 s on the bundled data, but with five factors that is
+        N = 32, and Sobol' indices then carry bootstrap 95 % half-widths of up to ±0.5 (world
+        index: 0.05–0.50 on the countries' ranks, 10–90 %, median 0.19; 0.03–0.38 on the mean
+        rank shift), so the reading names a choice only where its interval clears the others'
+        — use the ``robustness`` command with a larger n).
     seed : seed of the design and of the noisy weights.
     top_k : k of the top-k and bottom-k shares.
     weight_noise : ε of the weight multipliers U(1 − ε, 1 + ε).
@@ -84,15 +90,36 @@ _RANK_LABELS = {
     "bottom_share": "位列后k的比例", "units_ranked": "参与排名的单位数",
     "interval_width": "排名区间宽度", "allowed_width": "稳健所允许的宽度",
     "robust": "排名是否稳健", "moved_most": "影响最大的选择", "moved_most_ST": "其总效应指数",
+    "moved_share": "排名变动的抽样比例", "robust_zh": "排名是否稳健（中文）",
+    "robust_en": "排名是否稳健（英文）", "moved_most_zh": "影响最大的选择（中文）",
+    "moved_most_en": "影响最大的选择（英文）", "sampling_error": "Sobol估计是否超出[0, 1]（抽样误差）",
+    "rank_D": "按耦合协调度D的名义排名",
 }
+VERDICT_LABELS = {"robust": ("稳健", "robust"), "not_robust": ("不稳健", "not robust")}
+
+
+def _moved_label(verdict: str, base_n: int, lang: int) -> str:
+    """The words of a :func:`~urbanrural.methods.robustness.claims.dominant_factor_claim`
+    verdict (0: Chinese, 1: English)."""
+    from ..robustness import FACTOR_LABELS
+
+    if verdict in FACTOR_LABELS:
+        return FACTOR_LABELS[verdict][lang]
+    return {"not_determined": (f"在N = {base_n}时无法确定", f"not determined at N = {base_n}"),
+            "rank_does_not_move": ("排名几乎不变（变动的抽样不足5%）",
+                                   "the rank moves in fewer than 5 % of the draws"),
+            "no_dominant_factor": ("没有单独起主导作用的选择", "no single dominant choice"),
+            }[verdict][lang]
 _SOBOL_LABELS = {"factor": "因素", "name_zh": "因素（中文）", "name_en": "因素（英文）",
                  "levels": "水平数", "varies": "是否变化", "S1": "一阶Sobol指数",
                  "S1_conf": "一阶指数95%置信半宽", "ST": "总效应Sobol指数",
-                 "ST_conf": "总效应指数95%置信半宽"}
+                 "ST_conf": "总效应指数95%置信半宽",
+                 "sampling_error": "估计是否超出[0, 1]（抽样误差）"}
 _REV_LABELS = {"year": "年份", "upper_code": "名义排名靠前者代码", "upper_zh": "名义排名靠前者",
                "upper_en": "名义排名靠前者（英文）", "upper_rank": "其名义排名",
                "lower_code": "名义排名靠后者代码", "lower_zh": "名义排名靠后者",
                "lower_en": "名义排名靠后者（英文）", "lower_rank": "其名义排名",
+               "upper_year": "靠前者的年份", "lower_year": "靠后者的年份",
                "reversal_share": "次序颠倒的抽样比例"}
 _CHOICE_LABELS = {"framework": "框架", "factor": "因素", "name_zh": "因素（中文）",
                   "name_en": "因素（英文）", "level": "水平序号", "choice": "选项",
@@ -157,27 +184,49 @@ def run(ctx: RunContext) -> SectionResult:
         shown = ranks.iloc[rows].reset_index(drop=True)
         factors = list(u.result.varying)
         sr = u.tables["sobol_ranks"]
-        if factors:  # total indices of the regions shown, one column per factor
-            st_wide = sr.pivot_table(index=["region_code", "year"], columns="factor",
-                                     values="ST", observed=True).reindex(
-                pd.MultiIndex.from_arrays([shown.region_code, shown.year]))[factors].to_numpy()
+        keys = pd.MultiIndex.from_arrays([shown.region_code, shown.year])
+
+        if factors:  # one column per factor, the regions shown
+            piv = sr.pivot_table(index=["region_code", "year"], columns="factor",
+                                 values=["ST", "ST_conf", "S1"], observed=True,
+                                 dropna=False).reindex(keys)
+            st_wide, conf_wide, s1_wide = (piv[c][factors].to_numpy() for c in ("ST", "ST_conf", "S1"))
         else:
-            st_wide = np.zeros((len(shown), 0))
-        robust, moved, moved_st = [], [], []
+            st_wide = conf_wide = s1_wide = np.zeros((len(shown), 0))
+        robust, moved, moved_st, sampling = [], [], [], []
         for i, r in enumerate(shown.itertuples()):  # one claim per region shown
             c = rank_robustness_claim(r.rank_q05, r.rank_q95, r.units_ranked,
                                       share=st_.robust_share)
             robust.append(c.verdict)
-            d = dominant_factor_claim(st_wide[i], factors)
+            d = dominant_factor_claim(st_wide[i], factors, conf=conf_wide[i], first=s1_wide[i],
+                                      moved_share=r.moved_share, base_n=u.result.base_n)
             moved.append(d.verdict)
-            moved_st.append(d.values["ST"])
+            # the total index is printed only with the factor it singles out
+            moved_st.append(d.values["ST"] if d.verdict in factors else np.nan)
+            sampling.append(d.values["sampling_error"])
         shown["allowed_width"] = [rank_robustness_claim(0, 0, k, share=st_.robust_share)
                                   .values["allowed"] for k in shown.units_ranked]
         shown["robust"] = robust
+        shown["robust_zh"] = [VERDICT_LABELS[v][0] for v in robust]
+        shown["robust_en"] = [VERDICT_LABELS[v][1] for v in robust]
         shown["moved_most"] = moved
+        shown["moved_most_zh"] = [_moved_label(v, u.result.base_n, 0) for v in moved]
+        shown["moved_most_en"] = [_moved_label(v, u.result.base_n, 1) for v in moved]
         shown["moved_most_ST"] = moved_st
+        shown["sampling_error"] = sampling
+        # a coupled framework ranked by T (rank_by="total"): give the report's rank by D too
+        coupled = "coupling" in res.tables and u.ranked_over == "regions" and \
+            u.ranked_score == "T"
+        if coupled:  # the rank the report gives by the coupling coordination degree D
+            ct = res.tables["coupling"]
+            rank_d = ct.groupby("year")["D"].rank(ascending=False, method="min")
+            shown["rank_D"] = pd.Series(rank_d.to_numpy(), index=pd.MultiIndex.from_arrays(
+                [ct.region_code, ct.year])).reindex(keys).to_numpy()
         sob = u.tables["sobol"]
-        dom = dominant_factor_claim(sob.ST.to_numpy(), tuple(sob.factor))
+        vary = np.flatnonzero(sob.varies.to_numpy())  # fixed factors have no estimate to test
+        dom = dominant_factor_claim(sob.ST.to_numpy()[vary], tuple(sob.factor.iloc[vary]),
+                                    conf=sob.ST_conf.to_numpy()[vary],
+                                    first=sob.S1.to_numpy()[vary], base_n=u.result.base_n)
         key = f"robust_{code}"
         what = ("各年", "years") if u.ranked_over == "years" else (f"{last_year}年", str(last_year))
         tables.append(Table(f"{key}_ranks", f"{status.name_zh}：{what[0]}的名义排名与抽样排名区间",
@@ -195,7 +244,8 @@ def run(ctx: RunContext) -> SectionResult:
                             f"rank, {what[1]}", sr_shown, labels={
                                 "region_code": "地区代码", "region_zh": "地区",
                                 "region_en": "地区（英文）", "year": "年份", "factor": "因素",
-                                "S1": "一阶Sobol指数", "ST": "总效应Sobol指数"}))
+                                "S1": "一阶Sobol指数", "ST": "总效应Sobol指数",
+                                "ST_conf": "总效应指数95%置信半宽"}))
         rev = u.tables["reversals"]
         tables.append(Table(f"{key}_reversals", f"{status.name_zh}：多数抽样中次序颠倒的排名对",
                             f"{status.name_en}: pairs whose order reverses in most draws", rev,
@@ -211,9 +261,10 @@ def run(ctx: RunContext) -> SectionResult:
             "reversals_key": f"{key}_reversals", "n_shown": len(shown),
             "not_robust_rows": nr, "n_not_robust": len(nr), "n_robust": len(shown) - len(nr),
             "china_row": china[0] if china else None, "dominant": dom,
-            "dominant_row": int(dom.values["factor_index"]) if "factor_index" in dom.values
+            "dominant_row": int(vary[dom.values["factor_index"]]) if dom.verdict in factors
             else None, "draws": u.result.draws, "base_n": u.result.base_n,
-            "n_reversals": len(rev), "factors": factors,
+            "n_reversals": len(rev), "factors": factors, "coupled": coupled,
+            "ranked_score": u.ranked_score,
             "allowed": int(shown.allowed_width.iloc[0]) if len(shown) else 0})
     if not analysed:
         why_zh = "；".join(f"{s['name_zh']}：{s['reason_zh']}" for s in not_scored) or \
@@ -229,7 +280,10 @@ def run(ctx: RunContext) -> SectionResult:
         "draws": a["draws"], "base_n": a["base_n"], "allowed_width": a["allowed"],
         "not_robust": a["n_not_robust"], "robust": a["n_robust"],
         "reversals": a["n_reversals"], "dominant_factor": a["dominant"].verdict,
-        "dominant_ST": a["dominant"].values["ST"]} for a in analysed])
+        "dominant_zh": _moved_label(a["dominant"].verdict, a["base_n"], 0),
+        "dominant_en": _moved_label(a["dominant"].verdict, a["base_n"], 1),
+        "dominant_ST": a["dominant"].values["ST"] if a["dominant_row"] is not None else np.nan,
+        "ranked_score": a["ranked_score"]} for a in analysed])
     for i, a in enumerate(analysed):
         a["summary_row"] = i
     tables.insert(0, Table("robust_summary", "各指数排名稳健性概览", "Robustness of each index at a glance",
@@ -241,7 +295,10 @@ def run(ctx: RunContext) -> SectionResult:
                                "not_robust": "排名不稳健的单位数", "robust": "排名稳健的单位数",
                                "reversals": "多数抽样中颠倒的排名对数",
                                "dominant_factor": "对平均排名变动影响最大的选择",
-                               "dominant_ST": "其总效应指数"}))
+                               "dominant_zh": "影响最大的选择（中文）",
+                               "dominant_en": "影响最大的选择（英文）",
+                               "dominant_ST": "其总效应指数",
+                               "ranked_score": "排名所依据的得分"}))
     if not_scored:
         tables.append(Table("robust_not_scored", "未达到框架最低要求、未作稳健性分析的指数",
                             "Indices below their framework's minimum, not analysed",

@@ -202,3 +202,19 @@ def test_gaps_prints_the_gap_values_and_their_tested_trend(tmp_path):
     row = next(line for line in r.stdout.splitlines() if "2.81 → 2.56" in line)
     assert "2.81 → 2.56" in row  # integrated-survey income ratio 2013 → 2020
     assert "显著缩小" in row and "narrowing" in row
+
+
+def test_report_treatment_adds_the_evaluation_section_and_records_it(tmp_path):
+    from urbanrural.pipeline.spec import AnalysisSpec
+
+    treatment = tmp_path / "zhejiang.csv"  # the common-prosperity demonstration zone, 2021
+    treatment.write_text("region,first_treated\n浙江,2021\n", encoding="utf-8")
+    out = tmp_path / "rep"
+    assert main(["report", "--sections", "coverage", "--treatment", str(treatment),
+                 "--outcome", "gdp", "--out", str(out)]) == 0
+    spec = AnalysisSpec.from_yaml(out / "analysis.yaml")
+    assert spec.sections == ("coverage", "evaluation")
+    assert spec.setting("evaluation").treatment == str(treatment)
+    assert spec.setting("evaluation").outcome == "gdp"
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert 'id="evaluation"' in page and "政策评估" in page

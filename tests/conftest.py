@@ -14,10 +14,20 @@ def data_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def default_report(tmp_path_factory) -> Path:
-    """The default report, built once for the whole session (the main job on embedded data)."""
-    from urbanrural.cli import main
+def default_result():
+    """The default analysis, run once per test process (the report fixture writes it)."""
+    from urbanrural.pipeline.analysis import run_analysis
+    from urbanrural.pipeline.spec import AnalysisSpec
+
+    return run_analysis(AnalysisSpec())
+
+
+@pytest.fixture(scope="session")
+def default_report(tmp_path_factory, default_result) -> Path:
+    """The default report, built once for the whole session (the main job on embedded data;
+    the command itself, as users run it, is tested in test_cli.py and by CI from the wheel)."""
+    from urbanrural.outputs.bundle import write_report
 
     out = tmp_path_factory.mktemp("default-report") / "report"
-    assert main(["report", "--out", str(out)]) == 0
+    write_report(default_result, out)
     return out

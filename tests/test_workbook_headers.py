@@ -10,19 +10,15 @@ import pytest
 
 from urbanrural.outputs.bundle import table_labels, write_analysis
 from urbanrural.outputs.tables import header_for, write_tables
-from urbanrural.pipeline.analysis import run_analysis
-from urbanrural.pipeline.spec import AnalysisSpec
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    result = run_analysis(AnalysisSpec())
-    out = tmp_path_factory.mktemp("workbook")
-    write_analysis(result, out)
-    wb = openpyxl.load_workbook(out / "results.xlsx", read_only=True)
+def run(default_result, default_report):
+    result = default_result
+    wb = openpyxl.load_workbook(default_report / "results.xlsx", read_only=True)
     heads = {name: [c.value for c in next(wb[name].iter_rows(max_row=1))]
              for name in wb.sheetnames}
     wb.close()

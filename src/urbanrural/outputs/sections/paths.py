@@ -1,5 +1,7 @@
 """Charts of the paths section: each series with its forecast fan (80 and 95 %), the scenario
-paths beside the fan, the ratio targets, and the published ex-ante projection."""
+paths beside the fan, the ratio targets, the published ex-ante projection, and — on provincial
+income data — the map of the span of years in which each province's path meets the map's
+target ("not met by the target year" its own class, "no data" grey)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,12 @@ import pandas as pd
 from ...pipeline.sections.base import SectionResult
 from ..page import Page, figure
 
-__all__ = ["view"]
+__all__ = ["view", "region_colours", "region_map_values"]
+
+# class 0 (not met by the target year) in vermillion, apart from the blues of the spans of
+# years (darker: later); the Okabe–Ito vermillion stays distinct for colour-blind readers
+NOT_MET_COLOUR = "#D55E00"
+REGION_BLUES = ("#084594", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef")
 
 _BAND = {80: "rgba(0,114,178,0.30)", 95: "rgba(0,114,178,0.15)"}
 _TITLES = {
@@ -73,8 +80,48 @@ def _fan(result: SectionResult, sid: str) -> list[dict]:
     return traces
 
 
+def region_colours(n_classes: int) -> list[str]:
+    """Colours of the map classes ``0 … n_classes − 1``: the not-met colour, then blues from
+    the earliest span (dark) to the latest (light)."""
+    blues = list(REGION_BLUES)[:max(0, n_classes - 1)]
+    blues += [blues[-1] if blues else REGION_BLUES[0]] * (n_classes - 1 - len(blues))
+    return [NOT_MET_COLOUR, *blues]
+
+
+def region_map_values(result: SectionResult) -> dict[int, dict[str, int]]:
+    """``{target year: {region code: class}}`` of the map target's rows of ``paths_regions``
+    (a province absent from the table has no data and is drawn grey)."""
+    reg = result.facts["regions"]
+    t = result.table("paths_regions").frame
+    rows = t[t.target == reg["map_target"]]
+    year = int(result.options["until"])
+    return {year: dict(zip(rows.region_code.astype(str), rows.met_band.astype(int), strict=True))}
+
+
+def _region_map(result: SectionResult, page: Page) -> object:
+    from ...data.registry import china
+    from ..render import svg_map
+
+    reg = result.facts["regions"]
+    cats = {int(k): tuple(v) for k, v in reg["map_classes"].items()}
+    t = result.table("paths_regions").frame
+    names = {str(c): (z, e) for c, z, e in zip(t.region_code, t.region_zh, t.region_en,
+                                                strict=True)}
+    if result.has("paths_regions_skipped"):
+        sk = result.table("paths_regions_skipped").frame
+        names.update({str(c): (z, e) for c, z, e in zip(sk.region_code, sk.region_zh,
+                                                         sk.region_en, strict=True)})
+    tv = reg["map_target"]
+    return page.map("paths-regions", region_map_values(result), names=names,
+                    unit=(f"城乡收入比降至{tv:g}的年份", f"years in which the ratio reaches {tv:g}"),
+                    svg=svg_map(china().geometry()), categorical=cats,
+                    colours=region_colours(len(cats)))
+
+
 def view(result: SectionResult, page: Page) -> dict:
     v: dict = {}
+    if result.facts.get("regions", {}).get("ran"):
+        v["regions_map"] = _region_map(result, page)
     for sid in result.facts["series"]:
         title, yaxis = _TITLES[sid]
         shapes = []

@@ -7,13 +7,19 @@ ex-ante projection scored against what happened."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ...data.errors import DataError, Issue
 from ..context import RunContext
 from . import SECTIONS
 from .base import Note, SectionResult, Table
 
-__all__ = ["Settings", "run"]
+if TYPE_CHECKING:  # numpy, pandas and the claims load only when a run needs them
+    import numpy as np
+
+    from ...methods.claims import Claim
+
+__all__ = ["Settings", "run", "met_band", "band_label", "regions_target_claim", "REGION_LABELS"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,14 @@ class Settings:
     draws : simulated paths for the probabilities.
     seed : seed of the simulated paths.
     scenarios : a scenario YAML file (``None``: the packaged ``paths_default.yaml``).
+    region_draws : simulated paths per province (fewer than ``draws``: 31 provinces must run in
+        a few seconds; the probabilities then carry a Monte Carlo error of about
+        ``0.5 / sqrt(region_draws)``, ±0.022 at 500).
+    regions_minimum : the fewest provinces with the integrated-survey urban and rural incomes
+        (at least 6 consecutive years each) for the per-province part to run; two, so that it
+        compares provinces.
+    map_target : the ratio target of the province map (``None``: 2.0 when it is among
+        ``targets``, else the middle target).
     """
 
     until: int = 2035
@@ -36,6 +50,9 @@ class Settings:
     draws: int = 2000
     seed: int = 12
     scenarios: str | None = None
+    region_draws: int = 500
+    regions_minimum: int = 2
+    map_target: float | None = None
 
     def __post_init__(self) -> None:
         checks = {
@@ -49,16 +66,34 @@ class Settings:
             "seed": isinstance(self.seed, int) and self.seed >= 0,
             "scenarios": self.scenarios is None or (isinstance(self.scenarios, str) and
                                                     bool(self.scenarios)),
+            "region_draws": isinstance(self.region_draws, int) and not isinstance(
+                self.region_draws, bool) and 100 <= self.region_draws <= 100_000,
+            "regions_minimum": isinstance(self.regions_minimum, int) and not isinstance(
+                self.regions_minimum, bool) and 1 <= self.regions_minimum <= 100,
+            "map_target": self.map_target is None or (
+                isinstance(self.map_target, (int, float)) and not isinstance(self.map_target, bool)
+                and isinstance(self.targets, tuple) and self.map_target in self.targets),
         }
         rules = {"until": "a year from 2025 to 2060",
                  "targets": "a list of ratios from 1 to 10", "levels": "a list of whole "
                  "per cents from 50 to 99", "draws": "a whole number from 100 to 100,000",
-                 "seed": "a whole number ≥ 0", "scenarios": "a path to a scenario YAML file"}
+                 "seed": "a whole number ≥ 0", "scenarios": "a path to a scenario YAML file",
+                 "region_draws": "a whole number from 100 to 100,000",
+                 "regions_minimum": "a whole number from 1 to 100",
+                 "map_target": "one of the targets"}
         bad = [k for k, ok in checks.items() if not ok]
         if bad:
             raise DataError([Issue(f"settings.paths.{k}: bad value {getattr(self, k)!r} "
                                    f"({rules[k]}) / 路径章节设置 {k} 的取值无效",
                                    value=f"settings.paths.{k}") for k in bad])
+
+    def target_for_map(self) -> float:
+        """The ratio target the province map shows (see ``map_target``)."""
+        if self.map_target is not None:
+            return float(self.map_target)
+        if 2.0 in self.targets:
+            return 2.0
+        return float(sorted(self.targets)[len(self.targets) // 2])
 
 
 LABELS = {
@@ -89,12 +124,312 @@ LABELS = {
     "projected_change": "预测的自基期变化", "actual_change": "实际的自基期变化",
     "change_error": "变化误差（预测减实际）", "verdict_change": "变化判断（代码）",
     "verdict_change_zh": "变化判断", "verdict_change_en": "变化判断（英文）",
+    "region_code": "地区代码", "region_zh": "地区", "region_en": "地区（英文）",
+    "last_year": "最后观测年份", "last_value": "最后观测的城乡收入比",
+    "met_band": "达标时段（代码）", "met_band_zh": "达标时段", "met_band_en": "达标时段（英文）",
+    "reason_zh": "未预测的原因", "reason_en": "未预测的原因（英文）",
 }
+
+# the readings of regions_target_claim
+REGION_LABELS: dict[str, tuple[str, str]] = {
+    "all_meet": (
+        "所有省份的预测路径都不晚于目标年份达标",
+        "every province's forecast path meets it by the target year"),
+    "some_meet": (
+        "部分省份的预测路径不晚于目标年份达标", "some provinces' forecast paths meet it by the target year"),
+    "none_meet": (
+        "没有省份的预测路径在目标年份或之前达标", "no province's forecast path meets it by the target year"),
+}
+
+
+def met_band(year_met: np.ndarray | list[float], *, first_year: int, target_year: int,
+             width: int = 5) -> np.ndarray:
+    """Class of the year a forecast path meets a target, for the province map.
+
+    ``0`` is "not by the target year" (never met on the path, or met after it); classes
+    ``1 … K`` are spans of ``width`` years counted back from the target year, the first one cut
+    at ``first_year`` (the first forecast year): class ``k`` holds the years
+    ``target_year − width·(K − k + 1) + 1 … target_year − width·(K − k)``, with
+    ``K = ceil((target_year − first_year + 1) / width)``.
+
+    Parameters
+    ----------
+    year_met : first year on each point path at the target (NaN: not met within the horizon).
+    first_year : the earliest first forecast year of the provinces.
+    target_year : the year the target is set for.
+    width : years per class.
+
+    Returns
+    -------
+    numpy.ndarray of int, one class per province.
+
+    Examples
+    --------
+    >>> met_band([2021.0, 2025, 2026, 2035, float("nan"), 2036], first_year=2021,
+    ...          target_year=2035).tolist()
+    [1, 1, 2, 3, 0, 0]
+    """
+    import numpy as np
+
+    y = np.asarray(year_met, dtype=float)
+    n_bands = -(-(target_year - first_year + 1) // width)
+    met = np.isfinite(y) & (y <= target_year)
+    band = n_bands - np.floor((target_year - np.where(met, y, target_year)) / width)
+    return np.where(met, np.maximum(band, 1), 0).astype(int)
+
+
+def band_label(code: int, *, first_year: int, target_year: int, width: int = 5
+               ) -> tuple[str, str]:
+    """Words of a :func:`met_band` class in Chinese and English.
+
+    Parameters
+    ----------
+    code : the class (0: not met by ``target_year``).
+    first_year, target_year, width : as given to :func:`met_band`.
+
+    Returns
+    -------
+    (str, str) : the Chinese and the English words.
+
+    Examples
+    --------
+    >>> band_label(1, first_year=2021, target_year=2035)
+    ('2021—2025年达标', 'met in 2021–2025')
+    >>> band_label(0, first_year=2021, target_year=2035)[1]
+    'not met by 2035'
+    """
+    if code == 0:
+        return f"到{target_year}年未达标", f"not met by {target_year}"
+    n_bands = -(-(target_year - first_year + 1) // width)
+    hi = target_year - width * (n_bands - code)
+    lo = max(hi - width + 1, first_year)
+    return f"{lo}—{hi}年达标", f"met in {lo}–{hi}"
+
+
+def regions_target_claim(codes, year_met, verdict_probability, *, target: float,
+                         target_year: int) -> Claim:
+    """How many provinces' point paths meet a ratio target by the target year, which meet it
+    first and last, and how many are likely, about even or unlikely to meet it by then.
+
+    A province meets it when its first year at the target (``year_met``, from
+    :func:`~urbanrural.methods.forecast.targets.year_target_met`) is finite and ≤
+    ``target_year``; the earliest and latest are those with the smallest and largest such
+    year (every province tied at it is named). ``verdict_probability`` are the codes of
+    :func:`~urbanrural.methods.forecast.claims.likelihood_claim` on the probability by the
+    target year.
+
+    Parameters
+    ----------
+    codes : region codes, one per province.
+    year_met : first year on each province's point path at the target (NaN: not met).
+    verdict_probability : likelihood codes, one per province.
+    target : the ratio target.
+    target_year : the year it is set for.
+
+    Returns
+    -------
+    Claim
+        ``kind="regions_target"``, verdict ``all_meet`` / ``some_meet`` / ``none_meet`` (words
+        in :data:`REGION_LABELS`); values ``n``, ``n_met``, ``n_not_met``, ``earliest`` and
+        ``latest`` (tuples of codes), ``earliest_year``, ``latest_year`` (NaN when none meets
+        it), ``n_likely``, ``n_about_even``, ``n_unlikely``.
+
+    Raises
+    ------
+    DataError
+        when the three inputs are empty or of different lengths.
+
+    Examples
+    --------
+    >>> c = regions_target_claim(["A", "B", "C"], [2030.0, float("nan"), 2033.0],
+    ...                          ["likely", "unlikely", "about_even"], target=2.0, target_year=2035)
+    >>> c.verdict, c.values["n_met"], c.values["earliest"], c.values["latest"]
+    ('some_meet', 2, ('A',), ('C',))
+    """
+    import numpy as np
+
+    from ...methods.claims import Claim
+
+    codes = np.asarray(codes, dtype=object)
+    y = np.asarray(year_met, dtype=float)
+    vp = np.asarray(verdict_probability, dtype=object)
+    if not (len(codes) == len(y) == len(vp)) or not len(codes):
+        raise DataError(Issue("regions_target_claim: codes, year_met and verdict_probability "
+                              "must be non-empty and of one length"))
+    met = np.isfinite(y) & (y <= target_year)
+    n, k = len(codes), int(met.sum())
+    verdict = "all_meet" if k == n else "none_meet" if k == 0 else "some_meet"
+    values: dict = {"target": float(target), "target_year": int(target_year), "n": n,
+                    "n_met": k, "n_not_met": n - k,
+                    "n_likely": int((vp == "likely").sum()),
+                    "n_about_even": int((vp == "about_even").sum()),
+                    "n_unlikely": int((vp == "unlikely").sum()),
+                    "earliest": (), "latest": (), "earliest_year": float("nan"),
+                    "latest_year": float("nan")}
+    if k:
+        first, last = float(y[met].min()), float(y[met].max())
+        values.update(earliest=tuple(codes[met & (y == first)]), earliest_year=first,
+                      latest=tuple(codes[met & (y == last)]), latest_year=last)
+    return Claim("regions_target", verdict, values,
+                 "first year on each province's point path at or below the target")
 
 
 def _table(key, zh, en, frame, units=None) -> Table:
     return Table(key, zh, en, frame, units=units or {},
                  labels={c: LABELS[c] for c in frame.columns if c in LABELS})
+
+
+# the fewest consecutive years of a province's ratio: the national series needs as many for a
+# rolling-origin backtest (run_series)
+REGION_MIN_YEARS = 6
+
+# what a user adds to run the per-province part (the phrasing of the frameworks' ``needs``)
+REGION_SERIES_NEEDED = ("国家统计局 分省年度数据 › 人民生活 › 城镇居民人均可支配收入、农村居民人均可支配收入"
+                        "（2013年起，城乡一体化住户调查）",
+                        "NBS 分省年度数据 (Annual by Province) › 人民生活 (People's Living Conditions) "
+                        "› 城镇居民人均可支配收入 (per-capita disposable income of urban residents) and "
+                        "农村居民人均可支配收入 (of rural residents), 2013 onwards (integrated "
+                        "household survey)")
+
+
+def _skip_reason(reason: str, minimum: int, until: int) -> tuple[str, str]:
+    """The reason ``run_regions`` gives for a province, in both languages."""
+    import re
+
+    en = reason.strip().splitlines()[-1].strip().removeprefix("paths: ")
+    if "needs indicators" in en:
+        return ("缺少城乡一体化住户调查的城镇或农村居民人均可支配收入",
+                "lacks the integrated-survey urban or rural disposable income")
+    if m := re.match(r"(\d+) consecutive years", en):
+        return (f"城镇与农村收入都有数据的连续年份只有{m.group(1)}年（至少需要{minimum}年）",
+                f"only {m.group(1)} consecutive years with both urban and rural income (at "
+                f"least {minimum} are needed)")
+    if m := re.search(r"gap after (\d+)", en):
+        return (f"序列在{m.group(1)}年之后有缺失年份（预测需要连续年份）",
+                f"the series has a gap after {m.group(1)} (forecasts need consecutive years)")
+    if "already reach" in en:
+        return f"数据已到达{until}年", f"the data already reach {until}"
+    return f"无法预测：{en}", f"not forecast: {en}"
+
+
+def _regions(ctx: RunContext, st: Settings, spec, minimum: int):
+    """The per-province part: ``(tables, facts, notes, options)``."""
+    import numpy as np
+    import pandas as pd
+
+    from .. import paths as P  # noqa: N812 - the paths pipeline, named apart from this module
+
+    panel = ctx.panel()
+    d = panel.data
+    d = d[d.indicator.astype(str).isin([spec.numerator, spec.denominator])].astype(
+        {"region_code": str, "indicator": str})
+    # provinces holding both incomes in ≥ minimum consecutive years (counted before running, so
+    # that the bundled data, which hold too few, cost no forecasting)
+    both = d.pivot_table(index=["region_code", "year"], columns="indicator", values="value",
+                         aggfunc="first").dropna().reset_index()
+    if spec.numerator in both and spec.denominator in both:
+        span = both.groupby("region_code").year.agg(["min", "max", "count"])
+    else:
+        span = pd.DataFrame(columns=["min", "max", "count"])
+    consecutive = span[(span["count"] >= minimum) & (span["max"] - span["min"] + 1 == span["count"])]
+    options = {"region_draws": st.region_draws, "regions_minimum": st.regions_minimum,
+               "region_minimum_years": minimum, "map_target": st.target_for_map()}
+    held = [{"region_code": c, "region_zh": panel.region_label(c),
+             "region_en": panel.region_label(c, "en"), "first_year": int(r["min"]),
+             "last_year": int(r["max"]), "years": int(r["count"])}
+            for c, r in span.iterrows()]
+    facts: dict = {"ran": False, "eligible": [h for h in held if h["region_code"] in
+                                                consecutive.index],
+                   "held": held, "minimum": st.regions_minimum, "minimum_years": minimum,
+                   "needed_zh": REGION_SERIES_NEEDED[0], "needed_en": REGION_SERIES_NEEDED[1],
+                   "draws": st.region_draws}
+    if len(consecutive) < st.regions_minimum:
+        return [], facts, [], options
+    targets = [(st.until, float(t)) for t in st.targets]
+    res = P.run_regions(d, spec, until=st.until, targets=targets, level=st.levels,
+                        draws=st.region_draws, seed=st.seed, minimum=minimum)
+    tg = res["targets"]
+    names_zh = {c: panel.region_label(c) for c in panel.regions}
+    names_en = {c: panel.region_label(c, "en") for c in panel.regions}
+    first = int(res["forecast"].year.min())
+    band = met_band(tg.year_met.to_numpy(float), first_year=first, target_year=st.until)
+    words = [band_label(int(b), first_year=first, target_year=st.until) for b in band]
+    lead = pd.DataFrame({"region_code": tg.region_code.astype(str),
+                         "region_zh": tg.region_code.astype(str).map(names_zh),
+                         "region_en": tg.region_code.astype(str).map(names_en)})
+    table = pd.concat([lead, tg.drop(columns=["region_code"])], axis=1)
+    table = table.assign(met_band=band, met_band_zh=[w[0] for w in words],
+                         met_band_en=[w[1] for w in words])
+    cols = ["region_code", "region_zh", "region_en", "target", "target_year", "last_year",
+            "last_value", "forecast_method", "year_met", "verdict_year", "verdict_year_zh",
+            "verdict_year_en", "probability_by", "probability", "verdict_probability",
+            "verdict_probability_zh", "verdict_probability_en", "path_method", "met_band",
+            "met_band_zh", "met_band_en"]
+    table = table[cols].sort_values(["target", "region_code"], ascending=[False, True],
+                                    kind="stable").reset_index(drop=True)
+    # every province of the data (and of the registry) not forecast, with its reason
+    ran = set(table.region_code)
+    skipped = res["skipped"].astype({"region_code": str})
+    listed = set(skipped.region_code) | ran
+    absent = sorted(set(map(str, panel.regions)) - listed)
+    reasons = [_skip_reason(r, minimum, st.until) for r in skipped.reason]
+    sk = pd.DataFrame({"region_code": [*skipped.region_code, *absent],
+                       "reason_zh": [z for z, _ in reasons] + ["数据中没有城乡一体化住户调查的城镇或农村"
+                                                               "居民人均可支配收入"] * len(absent),
+                       "reason_en": [e for _, e in reasons] + [
+                           "the data hold no integrated-survey urban or rural disposable "
+                           "income"] * len(absent)})
+    sk.insert(1, "region_zh", sk.region_code.map(names_zh))
+    sk.insert(2, "region_en", sk.region_code.map(names_en))
+    sk = sk.sort_values("region_code", kind="stable").reset_index(drop=True)
+    fc = res["forecast"].astype({"region_code": str})
+    fc = fc[["region_code", *[c for c in fc.columns if c not in ("region_code", "series")]]]
+    tables = [
+        _table("paths_regions", "各省城乡收入比目标：预测路径达标年份与概率",
+               "Income ratio targets by province: year met on the forecast path and probability",
+               table, {"last_value": "倍 times"}),
+        _table("paths_regions_forecast", "各省城乡收入比预测（80%与95%区间）",
+               "Income ratio forecasts by province (80 % and 95 % intervals)", fc,
+               {c: "倍 times" for c in fc.columns if c == "mean" or c.startswith(("lower_", "upper_"))}),
+    ]
+    if len(sk):  # every province forecast: no empty table
+        tables.append(_table("paths_regions_skipped", "未作预测的省份及原因",
+                             "Provinces not forecast, and why", sk))
+    mt = st.target_for_map()
+    claims = {}
+    for tv in st.targets:
+        rows = table[table.target == float(tv)]
+        c = regions_target_claim(rows.region_code.to_numpy(object), rows.year_met.to_numpy(float),
+                                 rows.verdict_probability.to_numpy(object), target=float(tv),
+                                 target_year=st.until)
+        v = c.values
+        row_of = {code: int(i) for i, code in zip(rows.index, rows.region_code, strict=True)}
+        claims[float(tv)] = {
+            "target": float(tv), "verdict": c.verdict, "n": v["n"], "n_met": v["n_met"],
+            "n_not_met": v["n_not_met"], "n_likely": v["n_likely"],
+            "n_about_even": v["n_about_even"], "n_unlikely": v["n_unlikely"],
+            "first_row": int(rows.index[0]),
+            "earliest_rows": [row_of[x] for x in v["earliest"]],
+            "latest_rows": [row_of[x] for x in v["latest"]],
+            "same_year": bool(v["n_met"]) and v["earliest_year"] == v["latest_year"]}
+    classes = sorted(set(range(1, int(met_band([st.until], first_year=first,
+                                                  target_year=st.until)[0]) + 1)) | {0})
+    facts.update(ran=True, claims=[claims[float(t)] for t in st.targets],
+                 map_claim=claims[mt], map_target=mt, first_forecast_year=first,
+                 n_forecast=len(ran), n_skipped=len(sk),
+                 labels={c: REGION_LABELS[c] for c in REGION_LABELS},
+                 map_classes={int(k): band_label(int(k), first_year=first, target_year=st.until)
+                              for k in classes})
+    notes = [Note(
+        f"各省的达标概率来自每省{st.region_draws}条模拟路径（全国为{st.draws}条），蒙特卡罗误差最多约"
+        f"±{0.5 / np.sqrt(st.region_draws):.3f}；各省序列很短（至少{minimum}个连续年份），回测起点很少，"
+        "方法选择与区间的不确定性都很大。",
+        f"The provinces' probabilities come from {st.region_draws} simulated paths each "
+        f"({st.draws} for the nation), a Monte Carlo error of at most about "
+        f"±{0.5 / np.sqrt(st.region_draws):.3f}; the provincial series are very short (at least "
+        f"{minimum} consecutive years) with few backtest origins, so both the choice of method "
+        "and the intervals are very uncertain.")]
+    return tables, facts, notes, options
 
 
 def run(ctx: RunContext) -> SectionResult:
@@ -248,6 +583,10 @@ def run(ctx: RunContext) -> SectionResult:
              | set(targets.verdict_gap) | {"underestimated", "on_target", "overestimated"} | (
                  set(exante.verdict) | set(exante.verdict_change) if len(exante) else set()))
     facts["labels"] = {c: (path_label(c, "zh"), path_label(c, "en")) for c in codes}
+    reg_tables, facts["regions"], reg_notes, reg_options = _regions(
+        ctx, st, series["income_ratio"][0], REGION_MIN_YEARS)
+    tables += reg_tables
+    notes += reg_notes
     facts["urban_growth_pct"] = g_u
     facts["path_method_zh"], facts["path_method_en"] = P.METHOD_LABELS[ir.path_method]
     options = {"until": st.until, "targets": list(st.targets), "levels": list(st.levels),
@@ -257,5 +596,6 @@ def run(ctx: RunContext) -> SectionResult:
                "minimum_scored_errors": MIN_SCORED_ERRORS,
                "pool": list(DEFAULT_POOL), "series": list(runs),
                "backtest_horizons": {sid: int(r.backtest.summary.horizon.max())
-                                     for sid, r in runs.items()}}
+                                     for sid, r in runs.items()},
+               **reg_options}
     return SectionResult("paths", title_zh, title_en, tuple(tables), facts, options, tuple(notes))

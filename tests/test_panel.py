@@ -132,3 +132,19 @@ def test_a_bad_cell_of_a_frame_is_named_by_its_row_counting_from_one():
         Panel(d)
     issue = e.value.issues[0]
     assert issue.row == 2 and issue.column == "value" and "frame index 11" in issue.reason
+
+
+def test_a_unit_in_english_merges_with_its_nbs_spelling():
+    import pandas as pd
+
+    from urbanrural.data import DataError, Indicator, Panel
+
+    def panel(unit, region, value):
+        d = pd.DataFrame({"region_code": [region], "year": [2020], "indicator": ["x"],
+                          "value": [value]})
+        return Panel(d, {"x": Indicator("x", unit=unit)})
+
+    both = panel("元", "110000", 1.0).merge(panel("yuan", "120000", 2.0))
+    assert both.indicators["x"].unit == "元" and len(both) == 2
+    with pytest.raises(DataError, match="unit"):
+        panel("元", "110000", 1.0).merge(panel("万元", "120000", 2.0))

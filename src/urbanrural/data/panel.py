@@ -419,11 +419,14 @@ class Panel:
 
     def merge(self, other: Panel) -> Panel:
         """Combine two panels. Same region-year-indicator with different values is an error;
-        the same indicator id with different units is an error."""
+        the same indicator id with different units is an error (元 and yuan are one unit: the
+        first panel's spelling is kept)."""
+        from .units import same_unit
+
         issues = []
         for k, v in other.indicators.items():
             mine = self.indicators.get(k)
-            if mine is not None and mine.unit and v.unit and mine.unit != v.unit:
+            if mine is not None and mine.unit and v.unit and not same_unit(mine.unit, v.unit):
                 issues.append(Issue(f"indicator has unit {mine.unit!r} in one panel and "
                                     f"{v.unit!r} in the other", value=k))
         if issues:

@@ -12,8 +12,9 @@ Values are SYNTHETIC (seeded uniform levels with a trend), a speed test only. Tw
 
 Every draw varies normalisation (min-max, z-score, rank), weighting (framework = equal,
 entropy, CRITIC, PCA), aggregation (weighted sum, geometric, TOPSIS), one indicator left out
-and ±25 % weight noise, on Saltelli's design. Each size runs in process and on a two-worker
-local Dask cluster (processes); the two must give identical ranks. The peer is the
+and ±25 % weight noise, on Saltelli's design. Each size runs in process (one thread, then
+``threads=2``: the same chunks on two threads) and on a two-worker local Dask cluster
+(processes); all three must give identical ranks. The peer is the
 straightforward loop a script would write — one draw at a time through the same registered
 2-D weight and aggregation functions (what COINr's ``get_sensitivity`` does, one coin
 regeneration per draw) — timed on the first draws and checked equal to the batched scores.
@@ -74,13 +75,14 @@ def tree_of(sizes):
     return IndexTree("index", tuple(kids), "equal").numbered()
 
 
-def run(Z, Zp, tree, groups, n, client=None, chunk_draws=256):
+def run(Z, Zp, tree, groups, n, client=None, chunk_draws=256, threads=1):
     k = Z.shape[2]
     return rank_uncertainty(Z, Zp, tree, groups, normalisation=("minmax", "zscore", "rank"),
                             weighting=WEIGHTING, aggregation=AGGREGATION, positive=POSITIVE,
                             leave_out=tuple(range(k)), column_names=[f"x{j}" for j in range(k)],
                             multipliers=noisy_multipliers(100, tree.n_edges(), 0.25, seed=0),
-                            n=n, seed=0, dask_client=client, chunk_draws=chunk_draws)
+                            n=n, seed=0, dask_client=client, chunk_draws=chunk_draws,
+                            threads=threads)
 
 
 def loop_peer(Z, Zp, tree, plan_rows, plan):
@@ -102,6 +104,9 @@ def bench(name, regions, years, sizes, n, client, peer_draws):
     t, c = time.perf_counter(), time.process_time()
     r = run(Z, Zp, tree, groups, n, chunk_draws=chunk)
     t_in, c_in = time.perf_counter() - t, time.process_time() - c
+    t, c = time.perf_counter(), time.process_time()  # the same chunks on two threads
+    r_t = run(Z, Zp, tree, groups, n, chunk_draws=chunk, threads=2)
+    t_th, c_th = time.perf_counter() - t, time.process_time() - c
     w0 = sum(client.run(time.process_time).values())
     t, c = time.perf_counter(), time.process_time()
     r2 = run(Z, Zp, tree, groups, n, client, chunk_draws=chunk)
@@ -111,8 +116,9 @@ def bench(name, regions, years, sizes, n, client, peer_draws):
     run(Z, Zp, tree, groups, n, chunk_draws=chunk)
     peak = tracemalloc.get_traced_memory()[1] / 2 ** 20
     tracemalloc.stop()
-    same = np.array_equal(r.rank_median, r2.rank_median) and np.array_equal(r.mean_shift,
-                                                                            r2.mean_shift)
+    same = all(np.array_equal(r.rank_median, x.rank_median) and np.array_equal(r.mean_shift,
+                                                                                x.mean_shift)
+               and np.array_equal(r.sobol_rank.total, x.sobol_rank.total) for x in (r2, r_t))
     # the peer: the same first draws one at a time
     plan = _plan_of(r, Z, tree, n)
     rows = np.arange(min(peer_draws, r.draws))
@@ -123,7 +129,8 @@ def bench(name, regions, years, sizes, n, client, peer_draws):
                        aggregation=AGGREGATION, positive=POSITIVE)
     equal = np.allclose(loop, batched, rtol=1e-10, atol=1e-12)
     print(f"{name:<11} {regions}×{years}×{sum(sizes):<3} draws {r.draws:>6}  in-process "
-          f"{t_in:7.2f} s (cpu {c_in:6.2f} s)  dask(2) {t_dask:7.2f} s (cpu, all processes "
+          f"{t_in:7.2f} s (cpu {c_in:6.2f} s)  2 threads {t_th:7.2f} s (cpu {c_th:6.2f} s)  "
+          f"dask(2) {t_dask:7.2f} s (cpu, all processes "
           f"{c_dask:6.2f} s)  speed-up {t_in / t_dask:4.2f}  identical {same}  | per-draw loop "
           f"(from {len(rows)} draws) {t_loop:8.2f} s  ratio {t_loop / t_in:5.1f}×  equal "
           f"{equal}  | peak {peak:7.1f} MiB  | load {os.getloadavg()[0]:.1f} on "

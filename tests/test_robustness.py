@@ -4,6 +4,7 @@ factor that changes nothing, leave-one-out against run_index on the reduced fram
 the same numbers on a two-worker Dask cluster."""
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -484,3 +485,119 @@ def test_a_coupled_index_is_ranked_by_d_as_the_report_ranks_it(world, world_inde
     tt = tot.to_frame()
     assert tot.ranked_score == "T"
     assert tt[(tt.region_code == "CHN") & (tt.year == 2020)]["rank"].item() == 66
+
+
+# ------------------------------------------------------------------ speed-up (issue 15, FC)
+REGRESSION = Path(__file__).parent / "data" / "robustness_engine_regression"
+
+
+def _arrays(a) -> dict[str, np.ndarray]:
+    r = a.result
+    out = {f: np.asarray(getattr(r, f)) for f in (
+        "nominal_score", "nominal_rank", "rank_q05", "rank_median", "rank_q95", "top_share",
+        "bottom_share", "moved_share", "group_size", "mean_shift")}
+    for s in ("sobol_shift", "sobol_rank"):
+        for f in ("first", "total", "first_conf", "total_conf"):
+            out[f"{s}.{f}"] = getattr(getattr(r, s), f)
+    out["reversals"] = r.reversals.to_numpy(dtype=float)
+    return out
+
+
+@pytest.mark.parametrize("tag, dataset, framework", [
+    ("world", "world_countries", "urban_rural_services"),
+    ("national", "china_national", "national_integration_old_survey")])
+def test_results_equal_the_engine_before_the_speed_up_bit_for_bit(tag, dataset, framework):
+    # the oracle is the pre-speed-up engine's output for the same seed (PROVENANCE.md there):
+    # batching, cached leaf weights, checks done once and argsort ranks change no bit
+    before = np.load(REGRESSION / "rank_uncertainty_before_speedup.npz")
+    now = _arrays(index_uncertainty(ur.load_dataset(dataset), framework, n=200, seed=1,
+                                    chunk_draws=32))
+    assert sorted(now) == sorted(k.split(".", 1)[1] for k in before.files if k.startswith(tag))
+    for key, value in now.items():
+        np.testing.assert_array_equal(value, before[f"{tag}.{key}"], err_msg=key, strict=True)
+
+
+def test_argsort_ranks_equal_scipy_min_ranks_with_many_ties(world_index):
+    from scipy.stats import rankdata
+
+    frame = world_index.to_frame()
+    rng = np.random.default_rng(0)
+    # the real index of 2020 (many countries tie at 1.0), rounded to 2 digits for more ties
+    # and permuted into 50 draws
+    base = np.round(frame.loc[frame.year == 2020, "total"].to_numpy(dtype=float), 2)
+    assert len(base) - len(np.unique(base)) > 20
+    S = np.stack([rng.permutation(base) for _ in range(50)])
+    S[:, :3] = -0.0  # signed zeros tie with +0.0
+    S[:, 3] = 0.0
+    np.testing.assert_array_equal(ranks_within(S, np.zeros(S.shape[1])),
+                                  rankdata(-S, method="min", axis=1))
+    g = np.arange(S.shape[1]) % 3  # three groups, each ranked on its own
+    expect = np.empty(S.shape, dtype=int)
+    for y in range(3):
+        expect[:, g == y] = rankdata(-S[:, g == y], method="min", axis=1)
+    np.testing.assert_array_equal(ranks_within(S, g), expect)
+
+
+def test_bootstrap_in_blocks_of_outputs_equals_one_block(monkeypatch):
+    import urbanrural.methods.robustness.sobol as sob
+
+    X = saltelli_design(3, 32, seed=2)
+    Y = np.column_stack([ishigami(-np.pi + 2 * np.pi * X), X[:, 0] * 3, np.ones(len(X)),
+                         np.round(X[:, 1] * 4), X[:, 2] ** 2])
+    one = sobol_estimates(Y, 3, conf_outputs=range(5), seed=5)
+    # blocks of two outputs, the fifth merged into the second block: a block of one output
+    # alone would be summed pairwise by NumPy and differ in the last bit
+    assert [b.tolist() for b in sob._output_blocks(np.arange(5), 2)] == [[0, 1], [2, 3, 4]]
+    monkeypatch.setattr(sob, "_BOOTSTRAP_CELLS", 1)
+    blocks = sobol_estimates(Y, 3, conf_outputs=range(5), seed=5)
+    for f in ("first", "total", "first_conf", "total_conf"):
+        np.testing.assert_array_equal(getattr(one, f), getattr(blocks, f), err_msg=f)
+    assert np.all(one.total_conf[:, 2] == 0)  # a constant output: no spread
+
+
+def test_two_threads_give_the_numbers_of_one(national):
+    kw = dict(n=96, seed=2, chunk_draws=16)
+    a = index_uncertainty(national, "national_integration_old_survey", **kw).result
+    for threads in (2, 3):
+        res = index_uncertainty(national, "national_integration_old_survey", threads=threads,
+                                **kw).result
+        np.testing.assert_array_equal(a.mean_shift, res.mean_shift)
+        np.testing.assert_array_equal(a.rank_median, res.rank_median)
+        np.testing.assert_array_equal(a.sobol_rank.total, res.sobol_rank.total)
+    with pytest.raises(DataError, match="threads"):
+        index_uncertainty(national, "national_integration_old_survey", threads=0, **kw)
+
+
+def test_unchecked_aggregations_equal_the_checked_ones(world_index):
+    from urbanrural.methods.composite.aggregate import topsis, weighted_geometric, weighted_sum
+
+    frame = world_index.to_frame()
+    # the real sub-indices of three years as (years, countries, indicators) slices
+    M = np.stack([frame.loc[frame.year == y, ["urban", "rural", "total", "urban", "rural"]]
+                  .to_numpy(dtype=float)[:120] for y in (2000, 2010, 2020)])
+    M[:, :, 3] *= 0.5  # two more distinct columns
+    M[:, :, 4] = 1 - M[:, :, 4]
+    assert (M == 0).any()  # a bound at zero
+    w = np.random.default_rng(4).dirichlet(np.ones(5), size=3)
+    np.testing.assert_array_equal(weighted_sum(M, w), weighted_sum(M, w, validate=False))
+    np.testing.assert_array_equal(weighted_geometric(M + 1, w),
+                                  weighted_geometric(M + 1, w, validate=False))
+    for d in (None, [1, -1, 1, 1, -1]):
+        np.testing.assert_array_equal(topsis(M, w, normalization="minmax", directions=d),
+                                      topsis(M, w, normalization="minmax", directions=d,
+                                             validate=False))
+    const = M.copy()
+    const[1, :, 2] = 0.5  # a constant indicator is refused either way
+    with pytest.raises(DataError, match="constant"):
+        topsis(const, w, normalization="minmax", validate=False)
+    with pytest.raises(DataError, match="zeros"):
+        weighted_geometric(M, w, validate=False)
+
+
+def test_missing_normalised_values_are_refused_once_naming_the_column():
+    tree = IndexTree("i", (IndexTree("x", column=0), IndexTree("y", column=1)), "equal")
+    Z = np.array([[[0.0, 1.0], [0.6, np.nan], [1.0, 0.0]]])
+    with pytest.raises(DataError, match="missing or infinite") as e:
+        evaluate(Z, np.nan_to_num(Z), tree, DrawPlan.nominal(2), weighting=("framework",),
+                 aggregation=("weighted_sum",))
+    assert e.value.issues[0].column == "1"

@@ -51,6 +51,9 @@ def add(sub, make_parser) -> None:
     sp.add_argument("--top", type=int, default=3, help="k of the top-k shares 前k名的k")
     sp.add_argument("--no-sobol", action="store_true",
                     help="independent draws, no Sobol' indices 独立抽样，不计算Sobol指数")
+    sp.add_argument("--threads", type=int, default=1,
+                    help="threads evaluating the draws (same results for any number) "
+                         "计算抽样的线程数（结果与线程数无关）")
     sp.add_argument("--dask", default=None, metavar="ADDRESS",
                     help="evaluate the draws on the Dask scheduler at ADDRESS 在该地址的 Dask "
                          "集群上计算")
@@ -88,7 +91,7 @@ def run(args) -> int:
         client = Client(args.dask)
     try:
         u = index_uncertainty(panel, fw, n=args.n, seed=args.seed, sobol=not args.no_sobol,
-                              top_k=args.top, dask_client=client)
+                              top_k=args.top, dask_client=client, threads=args.threads)
     finally:
         if client is not None:
             client.close()

@@ -216,7 +216,7 @@ def index_uncertainty(panel: Panel, framework: str | Framework | dict, *,
                       choices: UncertaintyChoices | Mapping | None = None, n: int = 1000, seed: int = 0,
                       sobol: bool = True, top_k: int = 3, dask_client=None,
                       chunk_draws: int = 256, result: IndexResult | None = None,
-                      rank_by: str = "auto"
+                      rank_by: str = "auto", threads: int = 1
                       ) -> IndexUncertainty:
     r"""Uncertainty and sensitivity analysis of a framework's index (Saisana, Saltelli &
     Tarantola 2005; OECD/JRC Handbook 2008, steps 7; COINr ``get_sensitivity``).
@@ -381,7 +381,7 @@ def index_uncertainty(panel: Panel, framework: str | Framework | dict, *,
                                  leave_out=tuple(leaf_ids.index(i) for i in leave),
                                  column_names=leaf_ids, multipliers=mult, n=n, seed=seed,
                                  sobol=sobol, top_k=top_k, chunk_draws=chunk_draws,
-                                 dask_client=dask_client, unit_names=[
+                                 dask_client=dask_client, threads=threads, unit_names=[
                                      f"{c} {y}" for c, y in zip(sc.region_code, sc.year,
                                                                 strict=True)], score=score)
             break

@@ -7,7 +7,7 @@ import numpy as np
 
 from ...data.errors import DataError, Issue
 from ..registry import Registry
-from .normalize import check_matrix, directions_array, normalize
+from .normalize import _no_constant, check_matrix, directions_array, normalize
 
 __all__ = ["AGGREGATIONS", "weighted_sum", "weighted_geometric", "topsis", "grey_relational"]
 
@@ -21,7 +21,7 @@ def _w(weights, k: int) -> np.ndarray:
     return w
 
 
-def weighted_sum(Z, weights) -> np.ndarray:
+def weighted_sum(Z, weights, *, validate: bool = True) -> np.ndarray:
     r"""Weighted arithmetic mean of normalised indicators (linear additive model).
 
     .. math:: S_i = \sum_j w_j z_{ij}
@@ -36,6 +36,9 @@ def weighted_sum(Z, weights) -> np.ndarray:
         Normalised indicator values.
     weights : array_like, shape (indicators,) or (..., indicators)
         Non-negative weights summing to 1; one vector, or one per slice.
+    validate : bool, default True
+        Check the values (finite) and the weights (non-negative, summing to 1). ``False``
+        only for callers that checked them once for many calls (the robustness engine).
 
     Returns
     -------
@@ -47,12 +50,16 @@ def weighted_sum(Z, weights) -> np.ndarray:
     >>> weighted_sum([[0.0, 1.0], [1.0, 0.5]], [0.25, 0.75]).tolist()
     [0.75, 0.625]
     """
-    A, _ = check_matrix(Z)
-    w = _w(weights, A.shape[-1])
+    if validate:
+        A, _ = check_matrix(Z)
+        w = _w(weights, A.shape[-1])
+    else:
+        A, w = np.asarray(Z, dtype=float), np.asarray(weights, dtype=float)
     return np.einsum("...ij,...j->...i", A, w)
 
 
-def weighted_geometric(Z, weights, *, zeros: str = "error", names=None) -> np.ndarray:
+def weighted_geometric(Z, weights, *, zeros: str = "error", names=None, validate: bool = True
+                       ) -> np.ndarray:
     r"""Weighted geometric mean G = Πⱼ zⱼ^{wⱼ} (partially compensatory).
 
     A zero makes the product zero whatever the other indicators: min-max normalisation
@@ -75,6 +82,9 @@ def weighted_geometric(Z, weights, *, zeros: str = "error", names=None) -> np.nd
         What an exact zero does: stop with the indicators concerned, or give the unit 0.
     names : sequence of str, optional
         Indicator names used in error messages.
+    validate : bool, default True
+        Check that the values are finite and the weights non-negative and summing to 1
+        (negative values and zeros are checked either way).
 
     Returns
     -------
@@ -88,8 +98,12 @@ def weighted_geometric(Z, weights, *, zeros: str = "error", names=None) -> np.nd
     >>> weighted_geometric([[1.0, 4.0], [9.0, 1.0]], [0.5, 0.5]).round(4).tolist()
     [2.0, 3.0]
     """
-    A, names = check_matrix(Z, names)
-    w = _w(weights, A.shape[-1])
+    if validate:
+        A, names = check_matrix(Z, names)
+        w = _w(weights, A.shape[-1])
+    else:
+        A, w = np.asarray(Z, dtype=float), np.asarray(weights, dtype=float)
+        names = list(names) if names is not None else [f"x{j + 1}" for j in range(A.shape[-1])]
     if (A < 0).any():
         raise DataError("the geometric mean needs non-negative values")
     if (A == 0).any():
@@ -104,8 +118,26 @@ def weighted_geometric(Z, weights, *, zeros: str = "error", names=None) -> np.nd
         return np.exp(np.einsum("...ij,...j->...i", np.log(A), w))
 
 
+def _minmax_unchecked(A: np.ndarray, d: np.ndarray, names: list[str]) -> np.ndarray:
+    """:func:`normalize`'s min-max of checked values, (x − min)/(max − min), cost reversed,
+    with the bounds from one contiguous pass per indicator (a reduction over the units axis
+    of a units × few-indicators array is many short loops). Bounds are exact whatever the
+    order of the comparisons; only the sign of a zero bound could differ, and a signed zero
+    of (x − min) leaves every TOPSIS distance unchanged (1 − (±0) = 1, (±0)² = 0)."""
+    along_units = np.ascontiguousarray(np.swapaxes(A, -1, -2))
+    lo = along_units.min(axis=-1)[..., None, :]
+    span = along_units.max(axis=-1)[..., None, :] - lo
+    _no_constant(span, names)
+    Z = np.subtract(A, lo)
+    np.divide(Z, span, out=Z)  # in place: the same quotient, without a second array
+    cost_cols = np.flatnonzero(d < 0)
+    if cost_cols.size:  # (max − x)/(max − min) = 1 − (x − min)/(max − min)
+        Z[..., cost_cols] = 1.0 - Z[..., cost_cols]
+    return Z
+
+
 def topsis(X, weights, *, directions=None, normalization: str = "vector",
-           ideal: str = "per_slice", names=None):
+           ideal: str = "per_slice", names=None, validate: bool = True):
     r"""TOPSIS closeness to the ideal solution (Hwang & Yoon 1981).
 
     1. Normalise: ``vector`` rᵢⱼ = xᵢⱼ/√Σᵢxᵢⱼ² (classic) or ``minmax`` (pymcdm's default;
@@ -144,6 +176,10 @@ def topsis(X, weights, *, directions=None, normalization: str = "vector",
         Where the normalisation and the ideals come from, see above.
     names : sequence of str, optional
         Indicator names used in error messages.
+    validate : bool, default True
+        Check that the values are finite and the weights non-negative and summing to 1
+        (a constant indicator is an error either way). ``False`` only for callers that
+        checked them once for many calls (the robustness engine).
 
     Returns
     -------
@@ -164,26 +200,45 @@ def topsis(X, weights, *, directions=None, normalization: str = "vector",
         raise ValueError("ideal must be 'per_slice' or 'global'")
     if normalization not in ("vector", "minmax"):
         raise ValueError("normalization must be 'vector' or 'minmax'")
-    A, names = check_matrix(X, names)
+    if validate:
+        A, names = check_matrix(X, names)
+        w = _w(weights, A.shape[-1])
+    else:
+        A, w = np.asarray(X, dtype=float), np.asarray(weights, dtype=float)
+        names = list(names) if names is not None else [f"x{j + 1}" for j in range(A.shape[-1])]
     k = A.shape[-1]
     d = directions_array(directions, k)
-    w = _w(weights, k)
     method = normalization
     # pooled mode: all slices' rows form one matrix for the normalisation, then back in shape
     src = A.reshape(-1, k) if ideal == "global" else A
     if method == "vector":
         R = normalize(src, directions=None, method="vector", names=names).reshape(A.shape)
         dir_for_ideal = d
-    else:
+    elif validate:
         R = normalize(src, directions=d, method="minmax", names=names).reshape(A.shape)
+        dir_for_ideal = np.ones(k)
+    else:  # min-max without normalize's second check of the values
+        R = _minmax_unchecked(src, d, names).reshape(A.shape)
         dir_for_ideal = np.ones(k)
     wb = w[..., None, :] if w.ndim > 1 else w
     if method == "minmax" and (ideal == "per_slice" or w.ndim == 1):
         # min-max columns span exactly [0, 1] over the units the bounds came from (each slice,
         # or all slices pooled), so with one weight vector per pool the weighted ideal is w
-        # and the anti-ideal 0: the distances need no search for them
-        d_plus = np.sqrt(((wb * (1.0 - R)) ** 2).sum(axis=-1))
-        d_minus = np.sqrt(((wb * R) ** 2).sum(axis=-1))
+        # and the anti-ideal 0: the distances need no search for them. In place, the same
+        # operations as sqrt(((w·(1 − R))²).sum()) and sqrt(((w·R)²).sum()) with two
+        # temporaries instead of six (x ** 2 is NumPy's x·x)
+        if np.broadcast_shapes(np.shape(wb), R.shape) == R.shape:
+            gap = np.subtract(1.0, R)
+            np.multiply(wb, gap, out=gap)
+            np.square(gap, out=gap)
+            d_plus = np.sqrt(gap.sum(axis=-1))
+            np.multiply(wb, R, out=gap)
+            np.square(gap, out=gap)
+            d_minus = np.sqrt(gap.sum(axis=-1))
+            del gap
+        else:  # weights with more leading axes than the values broadcast them
+            d_plus = np.sqrt(((wb * (1.0 - R)) ** 2).sum(axis=-1))
+            d_minus = np.sqrt(((wb * R) ** 2).sum(axis=-1))
         with np.errstate(invalid="ignore"):
             c = d_minus / (d_plus + d_minus)
         return np.where(d_plus + d_minus > 0, c, 0.5)
@@ -266,21 +321,21 @@ AGGREGATIONS = Registry("aggregation", "f(M, w, names) -> scores")
 
 
 @AGGREGATIONS.register("weighted_sum", label_zh="加权求和", label_en="Weighted arithmetic mean")
-def _a_sum(M, w, names):
+def _a_sum(M, w, names, *, validate: bool = True):
     """Σ wⱼ zⱼ."""
-    return weighted_sum(M, w)
+    return weighted_sum(M, w, validate=validate)
 
 
 @AGGREGATIONS.register("geometric", label_zh="加权几何平均", label_en="Weighted geometric mean")
-def _a_geometric(M, w, names):
+def _a_geometric(M, w, names, *, validate: bool = True):
     """Π zⱼ^wⱼ (needs positive scores: give the normalisation bounds such as [1, 100])."""
-    return weighted_geometric(M, w, names=names)
+    return weighted_geometric(M, w, names=names, validate=validate)
 
 
 @AGGREGATIONS.register("topsis", label_zh="TOPSIS", label_en="TOPSIS closeness")
-def _a_topsis(M, w, names):
+def _a_topsis(M, w, names, *, validate: bool = True):
     """Relative closeness to the ideal (min–max normalised, weighted matrix)."""
-    return topsis(M, w, normalization="minmax") if M.shape[1] > 1 else M[:, 0]
+    return topsis(M, w, normalization="minmax", validate=validate) if M.shape[1] > 1 else M[:, 0]
 
 
 @AGGREGATIONS.register("grey_relational", label_zh="灰色关联", label_en="Grey relational grade")

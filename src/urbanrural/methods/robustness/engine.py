@@ -11,6 +11,14 @@ the registered weight and aggregation functions run on the whole batch. Draws ar
 (weighting, left-out indicator), which fixes the tree's shape; nothing loops over draws,
 units or indicators.
 
+Speed without changing a bit (issue 15): the normalised values are checked once per call,
+and the weighted sum, geometric mean and TOPSIS skip their own re-checks
+(``validate=False``); the weights of a node of leaves depend only on the draw's source block
+(normalisation level, positive scale or not), so they are computed once per source and call;
+a group's draws are sorted by aggregation, so each aggregation reads a slice of the batch
+rather than a copy. The results equal the straightforward evaluation bit for bit (a test
+compares them with the engine's output before these changes).
+
 Examples
 --------
 >>> import numpy as np
@@ -238,46 +246,116 @@ def _node_weights(node: IndexTree, method: str, M: np.ndarray, level: int) -> np
 class _Batch:
     """The normalised values of one batch, gathered per node on demand: the columns of a
     node's leaf children for the batch's normalisation levels, on the positive scale for the
-    draws whose aggregation needs it (one gather per node, no full (draws, units, k) copy)."""
+    draws whose aggregation needs it.
 
-    def __init__(self, Z, Z_positive, levels, positive_rows, cache):
-        self.Z, self.Zp, self.levels, self.pos = Z, Z_positive, levels, positive_rows
-        self.cache = cache
+    A draw's block depends only on its *source* (normalisation level, positive scale or not),
+    and a batch has at most 2 × levels sources: each source's columns are gathered once and
+    broadcast into the draws of that source (no full ``(levels, units, indicators)`` copy),
+    and the distinct blocks are kept, so that weights that depend on the block alone are
+    computed once per source (:func:`_evaluate_node`)."""
 
-    def block(self, cols: tuple[int, ...]) -> np.ndarray:
-        if cols not in self.cache:  # the levels' columns, once per evaluate call
-            # C order as a stacked matrix: reductions then sum in the order run_index does
-            self.cache[cols] = (np.ascontiguousarray(self.Z[:, :, list(cols)]),
-                                np.ascontiguousarray(self.Zp[:, :, list(cols)]))
-        zc, zpc = self.cache[cols]
-        M = zc[self.levels]
-        if self.pos.size:
-            M[self.pos] = zpc[self.levels[self.pos]]
-        return M
+    def __init__(self, Z, Z_positive, levels, positive, weights_cache):
+        self.Z, self.Zp = Z, Z_positive
+        self.weights_cache = weights_cache  # (columns, weighting, source) -> weights
+        source = np.asarray(levels) * 2 + np.asarray(positive, dtype=int)
+        self.sources, self.inverse = np.unique(source, return_inverse=True)
+        self.inverse = self.inverse.ravel()
+        self.n = len(source)
+
+    def block(self, cols: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """``(draws, units, k)`` values of ``cols`` and the ``(sources, units, k)`` distinct
+        blocks (``M[d] == distinct[self.inverse[d]]``), both C-ordered as one stacked matrix
+        (reductions then sum in the order run_index does)."""
+        # consecutive columns (an intact dimension) are a strided slice: a plain copy, several
+        # times faster than a fancy-index gather of the same values
+        consecutive = list(cols) == list(range(cols[0], cols[0] + len(cols)))
+        take = slice(cols[0], cols[0] + len(cols)) if consecutive else list(cols)
+        distinct = np.empty((len(self.sources),) + self.Z.shape[1:2] + (len(cols),))
+        for i, src in enumerate(self.sources):  # ≤ 2 × normalisation levels sources
+            level, on_positive = divmod(int(src), 2)
+            distinct[i] = (self.Zp if on_positive else self.Z)[level][:, take]
+        if self.n == 1:
+            return distinct, distinct
+        if len(self.sources) == 1:
+            return np.broadcast_to(distinct, (self.n,) + distinct.shape[1:]).copy(), distinct
+        return distinct[self.inverse], distinct
 
 
-def _evaluate_node(node: IndexTree, batch: _Batch, method: str, agg: np.ndarray,
+def _leaf_weights(node: IndexTree, method: str, distinct: np.ndarray, level: int, batch: _Batch
+                  ) -> np.ndarray:
+    """Weights of a node of leaves for every draw of the batch, ``(draws, k)``: computed
+    once per source on its distinct block and kept for the other batches of the same
+    :func:`evaluate` call (a weight vector depends on the block alone; per-slice reductions
+    make one slice's weights the same alone or in a stack)."""
+    cache = batch.weights_cache
+    keys = [(tuple(k.column for k in node.children), method, int(src)) for src in batch.sources]
+    todo = [i for i, key in enumerate(keys) if key not in cache]
+    if todo:
+        blocks = distinct if len(todo) == len(keys) else distinct[todo]
+        fresh = _node_weights(node, method, blocks, level)
+        for i, w in zip(todo, fresh, strict=True):
+            cache[keys[i]] = w
+    return np.stack([cache[key] for key in keys])[batch.inverse]
+
+
+# Registered aggregations whose functions take ``validate``: :func:`evaluate` checks the
+# normalised values once, the weights it builds are non-negative and sum to 1, and the scores
+# of finite values are finite, so the per-call re-checks of every node and draw are skipped.
+_CHECKED_ONCE = frozenset({"weighted_sum", "geometric", "topsis"})
+
+
+def _aggregate_one(name: str, M: np.ndarray, w: np.ndarray, ids: list[str]) -> np.ndarray:
+    w = np.ascontiguousarray(w)
+    if name in _CHECKED_ONCE:
+        return AGGREGATIONS[name](M, w, ids, validate=False)
+    return AGGREGATIONS[name](M, w, ids)
+
+
+def _aggregate(M: np.ndarray, w: np.ndarray, agg_starts: np.ndarray, agg_levels: np.ndarray,
+               aggregation: Sequence[str], ids: list[str]) -> np.ndarray:
+    """Scores of draws sorted by aggregation level: each level's draws are one contiguous
+    slice (a view of ``M``, no copy) given to the registered method."""
+    if len(agg_levels) == 1:
+        return _aggregate_one(aggregation[agg_levels[0]], M, w, ids)
+    out = np.empty(M.shape[:-1])
+    bounds = np.append(agg_starts, M.shape[0])
+    for a, lo, hi in zip(agg_levels, bounds[:-1], bounds[1:], strict=True):  # ≤ a few levels
+        out[lo:hi] = _aggregate_one(aggregation[a], M[lo:hi], w[lo:hi], ids)
+    return out
+
+
+def _evaluate_node(node: IndexTree, batch: _Batch, method: str, agg: tuple[np.ndarray, np.ndarray],
                    aggregation: Sequence[str], mult: np.ndarray | None, level: int
                    ) -> np.ndarray:
     if node.is_leaf:
-        return batch.block((node.column,))[..., 0]
+        return batch.block((node.column,))[0][..., 0]
     if all(k.is_leaf for k in node.children):
-        M = batch.block(tuple(k.column for k in node.children))
+        M, distinct = batch.block(tuple(k.column for k in node.children))
     else:
         M = np.stack([_evaluate_node(k, batch, method, agg, aggregation, mult, level)
                       for k in node.children], axis=-1)
+        distinct = None
     if M.shape[-1] == 1:  # one child: its score (as run_index)
         return M[..., 0]
-    w = _node_weights(node, method, M, level)
+    if distinct is not None:  # weights of leaves depend on the block alone: once per source
+        w = _leaf_weights(node, method, distinct, level, batch)
+    else:
+        w = _node_weights(node, method, M, level)
     if mult is not None:
         w = w * mult[:, list(node.edges)]
         w = w / w.sum(axis=-1, keepdims=True)
-    ids = [k.id for k in node.children]
-    out = np.empty(M.shape[:-1])
-    for a in np.unique(agg):  # a loop over the (few) aggregation levels of the batch
-        rows = np.flatnonzero(agg == a)
-        out[rows] = AGGREGATIONS[aggregation[a]](M[rows], np.ascontiguousarray(w[rows]), ids)
-    return out
+    return _aggregate(M, w, agg[0], agg[1], aggregation, [k.id for k in node.children])
+
+
+def _check_finite(Z: np.ndarray, what: str) -> None:
+    """The one check of the normalised values (the aggregations skip theirs)."""
+    bad = ~np.isfinite(Z)
+    if bad.any():
+        level, _, col = np.argwhere(bad)[0]
+        raise DataError(Issue(f"{what}: a normalised value is missing or infinite (level "
+                              f"{int(level)}, {int(bad.sum())} such values); select complete "
+                              "units or impute explicitly before the analysis",
+                              column=str(int(col))))
 
 
 def evaluate(Z: np.ndarray, Z_positive: np.ndarray, tree: IndexTree, plan: DrawPlan, *,
@@ -298,15 +376,19 @@ def evaluate(Z: np.ndarray, Z_positive: np.ndarray, tree: IndexTree, plan: DrawP
     """
     if not tree.edges and not tree.is_leaf:
         tree = tree.numbered()
+    _check_finite(Z, "Z")
+    _check_finite(Z_positive, "Z_positive")
     positive = [False] * len(aggregation) if positive is None else list(positive)
     pos = np.asarray(positive, dtype=bool)
     n_units = Z.shape[1]
     out = np.empty((len(plan), n_units))
     key = plan.weighting * (Z.shape[2] + 1) + (plan.leave_out + 1)
     per_batch = max(1, batch_cells // max(1, Z.shape[1] * Z.shape[2]))
-    cache: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
+    weights_cache: dict[tuple, np.ndarray] = {}
     for k in np.unique(key):  # groups fix the tree's shape: (weighting, left-out indicator)
+        # a group's draws sorted by aggregation: each level's draws are one slice of a batch
         rows = np.flatnonzero(key == k)
+        rows = rows[np.argsort(plan.aggregation[rows], kind="stable")]
         method = weighting[int(plan.weighting[rows[0]])]
         drop = int(plan.leave_out[rows[0]])
         sub = tree if drop < 0 else tree.without(drop)
@@ -316,13 +398,13 @@ def evaluate(Z: np.ndarray, Z_positive: np.ndarray, tree: IndexTree, plan: DrawP
         for start in range(0, len(rows), per_batch):
             r = rows[start:start + per_batch]
             agg = plan.aggregation[r]
-            batch = _Batch(Z, Z_positive, plan.normalisation[r], np.flatnonzero(pos[agg]),
-                           cache)
+            agg_levels, agg_starts = np.unique(agg, return_index=True)
+            batch = _Batch(Z, Z_positive, plan.normalisation[r], pos[agg], weights_cache)
             noise = plan.noise[r]
             mult = None
             if (noise >= 0).any():
                 mult = np.where((noise >= 0)[:, None], plan.multipliers[np.maximum(noise, 0)],
                                 1.0)
-            out[r] = _evaluate_node(sub, batch, method, agg, aggregation, mult,
-                                    int(plan.weighting[rows[0]]))
+            out[r] = _evaluate_node(sub, batch, method, (agg_starts, agg_levels), aggregation,
+                                    mult, int(plan.weighting[rows[0]]))
     return out

@@ -81,6 +81,20 @@ def saltelli_design(n_factors: int, base_n: int, *, seed: int = 0) -> np.ndarray
     return sobol_sample.sample(problem, base_n, calc_second_order=False, seed=seed)
 
 
+_BOOTSTRAP_CELLS = 4_000_000  # values per bootstrap array of one block of outputs
+
+
+def _output_blocks(cols: np.ndarray, size: int) -> list[np.ndarray]:
+    """``cols`` cut into blocks of ``size`` (≥ 2) outputs, a last block of one output merged
+    into the one before: NumPy sums a reduction axis pairwise when it is the only axis left
+    (one output), and in order otherwise, so only blocks of at least two outputs give the
+    bits of one pass over all of them."""
+    starts = list(range(0, cols.size, size))
+    if len(starts) > 1 and cols.size - starts[-1] == 1:
+        starts.pop()
+    return [cols[a:b] for a, b in zip(starts, starts[1:] + [cols.size], strict=True)]
+
+
 def sobol_estimates(Y: np.ndarray, n_factors: int, *, factors: Sequence[str] | None = None,
                     conf_level: float = 0.95, num_resamples: int = 100,
                     conf_outputs: int | Sequence[int] = 1, seed: int = 0) -> SobolIndices:
@@ -113,7 +127,10 @@ def sobol_estimates(Y: np.ndarray, n_factors: int, *, factors: Sequence[str] | N
                               f"{n_factors} factors (a multiple of {step} is needed)"))
     n = Y.shape[0] // step
     sd = Y.std(axis=0)
-    Y = np.divide(Y - Y.mean(axis=0), sd, out=np.zeros_like(Y), where=sd > 0)
+    # (Y − mean)/sd, 0 for a constant output: in place, one array instead of two
+    Y = Y - Y.mean(axis=0)
+    np.divide(Y, sd, out=Y, where=sd > 0)
+    Y[:, ~(sd > 0)] = 0.0
     blocks = Y.reshape(n, step, Y.shape[1])
     A, B = blocks[:, 0], blocks[:, -1]
     first = np.empty((n_factors, Y.shape[1]))
@@ -132,10 +149,17 @@ def sobol_estimates(Y: np.ndarray, n_factors: int, *, factors: Sequence[str] | N
             AB = blocks[:, j + 1]
             first[j] = first_order(A, AB, B)
             total[j] = total_order(A, AB, B)
-            if conf_cols.size:  # (N, resamples, outputs): every output's bootstrap at once
-                a, ab, b = (X[:, conf_cols][resample] for X in (A, AB, B))
-                first_conf[j, conf_cols] = z * first_order(a, ab, b).std(axis=0, ddof=1)
-                total_conf[j, conf_cols] = z * total_order(a, ab, b).std(axis=0, ddof=1)
+        # bootstrap, (N, resamples, outputs) arrays: every output of a block of outputs at once.
+        # Blocks bound the memory (N·resamples·block values per array) and keep the arrays
+        # in cache; every output's estimate depends on its own column only, and the
+        # reductions run over the leading axis, so blocks give the numbers of one pass (see
+        # _output_blocks for the one exception, a block of a single output).
+        for cols in _output_blocks(conf_cols, max(2, _BOOTSTRAP_CELLS // max(1, n * num_resamples))):
+            a, b = A[:, cols][resample], B[:, cols][resample]  # the same for every factor
+            for j in range(n_factors):
+                ab = blocks[:, j + 1][:, cols][resample]
+                first_conf[j, cols] = z * first_order(a, ab, b).std(axis=0, ddof=1)
+                total_conf[j, cols] = z * total_order(a, ab, b).std(axis=0, ddof=1)
     names = tuple(factors) if factors is not None else tuple(f"x{j}" for j in range(n_factors))
     return SobolIndices(names, first, total, first_conf, total_conf, n)
 

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from ...data.errors import DataError, Issue
 from .engine import DrawPlan, IndexTree, evaluate
@@ -63,7 +62,25 @@ def ranks_within(scores: np.ndarray, groups: np.ndarray) -> np.ndarray:
     out = np.empty(scores.shape, dtype=np.int32)
     for g in np.unique(groups):  # a loop over years, each ranked as one (draws, units) block
         cols = np.flatnonzero(groups == g)
-        out[:, cols] = rankdata(-scores[:, cols], method="min", axis=1)
+        out[:, cols] = _min_ranks_descending(scores[:, cols])
+    return out
+
+
+def _min_ranks_descending(S: np.ndarray) -> np.ndarray:
+    """Row-wise ranks of ``S`` (draws, units), 1 = highest, ties the smallest rank: scipy's
+    ``rankdata(-S, method="min", axis=1)`` (checked in the tests) from one unstable argsort —
+    the order among tied values does not matter, since every one of them gets the rank of the
+    first of their run in the sorted row."""
+    order = np.argsort(-S, axis=1)
+    ordered = np.take_along_axis(S, order, axis=1)
+    n = S.shape[1]
+    starts = np.empty(S.shape, dtype=bool)  # where a run of equal scores starts
+    starts[:, :1] = True
+    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=starts[:, 1:])
+    place = np.where(starts, np.arange(1, n + 1, dtype=np.int32), np.int32(0))
+    np.maximum.accumulate(place, axis=1, out=place)  # a tie carries its run's first place
+    out = np.empty(S.shape, dtype=np.int32)
+    np.put_along_axis(out, order, place, axis=1)
     return out
 
 
@@ -167,7 +184,7 @@ def rank_uncertainty(Z: np.ndarray, Z_positive: np.ndarray, tree: IndexTree, gro
                      sobol: bool = True, top_k: int = 3, reversal_share: float = 0.5,
                      max_reversal_units: int = 300, chunk_draws: int = 256,
                      dask_client=None, unit_names: Sequence[str] = (),
-                     score: tuple | None = None) -> RankUncertainty:
+                     score: tuple | None = None, threads: int = 1) -> RankUncertainty:
     r"""Evaluate the index over the factor design and summarise ranks, scores and Sobol' indices.
 
     Parameters
@@ -183,6 +200,9 @@ def rank_uncertainty(Z: np.ndarray, Z_positive: np.ndarray, tree: IndexTree, gro
     chunk_draws : draws per chunk; in process and on Dask the same chunks are evaluated by the
         same function, so a seed gives the same numbers on both.
     dask_client : a ``distributed.Client``: chunks are evaluated on its workers.
+    threads : without ``dask_client``, chunks are evaluated by this many threads of this
+        process (NumPy releases the GIL in its loops, so two threads use two cores); the same
+        chunks through the same function, so the numbers do not depend on it.
     unit_names : names of the units for error messages (a score that is not a number).
     score : ``(subtrees, combine)`` to rank a function of subtree scores instead of the root's
         score (e.g. the coupling coordination degree D of the top-level systems):
@@ -245,7 +265,16 @@ def rank_uncertainty(Z: np.ndarray, Z_positive: np.ndarray, tree: IndexTree, gro
     # as one batch: chunks are cut from the draws sorted by that pair
     order = np.argsort(plan.weighting * (Z.shape[2] + 1) + plan.leave_out + 1, kind="stable")
     chunks = [order[s:s + chunk_draws] for s in range(0, n_draws, chunk_draws)]
-    if dask_client is None:
+    if not (isinstance(threads, int) and threads >= 1):
+        raise DataError(Issue(f"threads must be a whole number ≥ 1, not {threads!r}",
+                              value="threads"))
+    if dask_client is None and threads > 1 and len(chunks) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:  # map keeps the chunks' order
+            parts = list(pool.map(lambda c: _evaluate_chunk(Z, Z_positive, tree, plan.take(c),
+                                                            *args), chunks))
+    elif dask_client is None:
         parts = [_evaluate_chunk(Z, Z_positive, tree, plan.take(c), *args) for c in chunks]
     else:
         z_f, zp_f = dask_client.scatter([Z, Z_positive], broadcast=True)
@@ -254,8 +283,9 @@ def rank_uncertainty(Z: np.ndarray, Z_positive: np.ndarray, tree: IndexTree, gro
         parts = dask_client.gather(futures)
     scores = np.empty((n_draws, Z.shape[1]))
     scores[order] = np.concatenate(parts, axis=0)
-    bad = ~np.isfinite(np.vstack([nominal[None, :], scores]))
-    if bad.any():  # a NaN would take a rank silently (last, or first)
+    if not (np.isfinite(nominal).all() and np.isfinite(scores).all()):
+        # a NaN would take a rank silently (last, or first); the stacked copy only then
+        bad = ~np.isfinite(np.vstack([nominal[None, :], scores]))
         unit = np.flatnonzero(bad.any(axis=0))
         label = [unit_names[u] if len(unit_names) else f"unit {u}" for u in unit[:5]]
         raise DataError([Issue(f"its score is not a number in {int(bad[:, u].sum())} of "

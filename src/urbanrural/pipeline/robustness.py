@@ -249,6 +249,9 @@ def index_uncertainty(panel: Panel, framework: str | Framework | dict, *,
         result is identical for the same seed).
     chunk_draws : int, default 256
         Draws evaluated together as one array batch (bounds memory).
+    threads : int, default 1
+        Threads evaluating the chunks in process (NumPy releases the GIL); the result is the
+        same for any number of threads.
     result : IndexResult, optional
         run_index's result for this panel and framework, when already computed.
     rank_by : {"auto", "total", "coupling"}, default "auto"

@@ -218,3 +218,13 @@ def test_report_treatment_adds_the_evaluation_section_and_records_it(tmp_path):
     assert spec.setting("evaluation").outcome == "gdp"
     page = (out / "index.html").read_text(encoding="utf-8")
     assert 'id="evaluation"' in page and "政策评估" in page
+
+
+def test_command_output_cannot_send_terminal_escapes(capsys):
+    # a framework or region name is user text: ESC, CR and BEL are shown, never sent
+    from urbanrural.commands import say
+
+    say("框架", "x\x1b]0;owned\x07y\rz")
+    out = capsys.readouterr().out
+    assert out == "框架 x\\x1b]0;owned\\x07y\\x0dz\n"
+    assert "\x1b" not in out and "\r" not in out

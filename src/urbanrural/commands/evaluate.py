@@ -5,6 +5,8 @@ and write the comparison table, the event study, the synthetic-control gaps and 
 
 from __future__ import annotations
 
+from . import say
+
 __all__ = ["add", "run"]
 
 
@@ -96,7 +98,7 @@ def run(args) -> int:
 
     dest = OutputFolder(args.out, command="evaluate", force=args.force)
     for note in dest.notes:
-        print(f"note: {note}")
+        say(f"note: {note}")
     frame, unit, time, outcome, panel = _frame(args)
     treatment = read_treatment(args.treatment)
     if panel is not None and getattr(panel, "registry", None) is not None:
@@ -150,11 +152,11 @@ def run(args) -> int:
                     + "".join(parts))
             (folder / "evaluation_plots.html").write_text(html, encoding="utf-8")
     for r in res.comparison.itertuples():
-        print(f"{r.design_en} / {r.design_zh}: {r.estimate:.4g} (se {r.se:.3g}, p {r.p_value:.3g})"
+        say(f"{r.design_en} / {r.design_zh}: {r.estimate:.4g} (se {r.se:.3g}, p {r.p_value:.3g})"
               f" — {r.diagnostic_en} / {r.diagnostic_zh} — "
               + (f"{r.verdict_en} / {r.verdict_zh}" if r.believe
                  else "not read as an effect / 不作为效应解读"))
     for zh, en in res.notes:
-        print(f"note: {en} / {zh}")
-    print(f"wrote {len(dest.files)} files to {dest.path}")
+        say(f"note: {en} / {zh}")
+    say(f"wrote {len(dest.files)} files to {dest.path}")
     return 0

@@ -5,6 +5,8 @@ forecast (CSV and Excel tables, a fan chart as a self-contained HTML page)."""
 
 from __future__ import annotations
 
+from . import say
+
 __all__ = ["add", "run", "parse_target"]
 
 
@@ -182,7 +184,7 @@ def run(args) -> int:
     spec = P.series_spec(args.indicator)
     dest = OutputFolder(args.out, command="paths", force=args.force)
     for note in dest.notes:
-        print(f"note 提示: {note}")
+        say(f"note 提示: {note}")
     panel = open_source(args.data)
     data = panel.data
     out = P.run_regions(data, spec, until=until, targets=targets, draws=args.draws,
@@ -210,9 +212,9 @@ def run(args) -> int:
                                                  ratio=ratio, urbanisation=urb, until=until)
             scen = scen[scen.series == spec.id].assign(region_code=NATIONAL_CODE)
         except DataError as exc:
-            print(f"note 提示: scenarios not computed 情景未计算: {exc}")
+            say(f"note 提示: scenarios not computed 情景未计算: {exc}")
     elif args.scenarios:
-        print("note 提示: scenarios apply to the national income ratio and urbanisation only "
+        say("note 提示: scenarios apply to the national income ratio and urbanisation only "
               "情景仅适用于全国收入比与城镇化率")
     tables = {"forecast": out["forecast"], "backtest": out["backtest"], "targets": out["targets"],
               "history": out["history"], "skipped": out["skipped"]}
@@ -243,11 +245,11 @@ def run(args) -> int:
     for r in out["targets"].itertuples():
         met = "—" if r.year_met != r.year_met else f"{r.year_met:.0f}"
         m_zh, m_en = P.METHOD_LABELS[r.forecast_method]
-        print(f"{r.region_code} {spec.id} {r.target_year}:{r.target:g} — {m_en} {m_zh}: "
+        say(f"{r.region_code} {spec.id} {r.target_year}:{r.target:g} — {m_en} {m_zh}: "
               f"year met 达标年份 {met}; P(by {r.target_year} 不晚于目标年份) = {r.probability_by:.2f} "
               f"({path_label(r.verdict_probability, 'en')} / {path_label(r.verdict_probability, 'zh')}); "
               f"P(in {r.target_year} 目标年份当年) = {r.probability:.2f}")
     if len(out["skipped"]):
-        print(f"{len(out['skipped'])} region(s) not forecast 未预测的地区 (see skipped.csv 见 skipped.csv)")
-    print(f"wrote {len(dest.files)} files to {dest.path} 已写出 {len(dest.files)} 个文件")
+        say(f"{len(out['skipped'])} region(s) not forecast 未预测的地区 (see skipped.csv 见 skipped.csv)")
+    say(f"wrote {len(dest.files)} files to {dest.path} 已写出 {len(dest.files)} 个文件")
     return 0

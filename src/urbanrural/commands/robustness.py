@@ -5,6 +5,8 @@ the same numbers)."""
 
 from __future__ import annotations
 
+from . import say
+
 __all__ = ["add", "run"]
 
 # workbook labels of the command's tables (the column name is the English part)
@@ -77,7 +79,7 @@ def run(args) -> int:
         raise DataError(Issue("--n must be at least 16 / 抽样次数至少为16", value=str(args.n)))
     dest = OutputFolder(args.out, command="robustness", force=args.force)
     for note in dest.notes:
-        print(f"note: {note}")
+        say(f"note: {note}")
     fw = load_framework(args.framework)
     data = args.data or fw.dataset or "china_provinces"
     panel = open_source(data)
@@ -102,15 +104,15 @@ def run(args) -> int:
     r = u.tables["ranks"]
     last = r[r.year == r.year.max()] if u.ranked_over == "regions" else r
     width = last.interval_width
-    print(f"{fw.name_zh} / {fw.name_en}: {u.result.draws} draws 次抽样"
+    say(f"{fw.name_zh} / {fw.name_en}: {u.result.draws} draws 次抽样"
           + (f" (Saltelli N = {u.result.base_n})" if u.result.base_n else ""))
     what = f"{int(r.year.max())}" if u.ranked_over == "regions" else "years 各年"
-    print(f"  {what}: median width of the 5–95% rank band 排名区间宽度中位数 "
+    say(f"  {what}: median width of the 5–95% rank band 排名区间宽度中位数 "
           f"{float(width.median()):g}, widest 最宽 {float(width.max()):g}")
     sob = u.tables["sobol"]
     for row in sob.itertuples():
-        print(f"  {row.name_zh} / {row.name_en}: S1 = {row.S1:.2f}, ST = {row.ST:.2f}")
+        say(f"  {row.name_zh} / {row.name_en}: S1 = {row.S1:.2f}, ST = {row.ST:.2f}")
     for zh, en in u.notes:
-        print(f"  note: {zh} / {en}")
-    print(f"wrote {len(dest.files)} files to {dest.path}")
+        say(f"  note: {zh} / {en}")
+    say(f"wrote {len(dest.files)} files to {dest.path}")
     return 0

@@ -6,6 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+from . import say
+
 __all__ = ["add", "run", "default_root", "no_token_refusal"]
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -105,7 +107,7 @@ def run(args) -> int:
         import fastapi  # noqa: F401
         import uvicorn
     except ImportError as exc:
-        print(f"网页应用需要额外的包：pip install 'urbanrural[web]'（缺少 {exc.name}）\n"
+        say(f"网页应用需要额外的包：pip install 'urbanrural[web]'（缺少 {exc.name}）\n"
               f"the web app needs extra packages: pip install 'urbanrural[web]' "
               f"({exc.name} is missing)", file=sys.stderr)
         return 2
@@ -115,7 +117,7 @@ def run(args) -> int:
     config = config_from_args(args)
     refusal = no_token_refusal(config.host, config.token, insecure=args.insecure_no_token)
     if refusal:
-        print(refusal, file=sys.stderr)
+        say(refusal, file=sys.stderr)
         return 2
     setup_logging()
     if config.host not in LOOPBACK and config.token is None:

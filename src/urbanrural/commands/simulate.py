@@ -4,6 +4,8 @@ in process or on a Dask cluster (``--dask ADDRESS``; the same seed gives the sam
 
 from __future__ import annotations
 
+from . import say
+
 __all__ = ["add", "run"]
 
 
@@ -48,7 +50,7 @@ def run(args) -> int:
     Settings(draws=args.draws, seed=args.seed, until=args.until, scenarios=args.scenarios)
     dest = OutputFolder(args.out, command="simulate", force=args.force)
     for note in dest.notes:
-        print(f"note: {note}")
+        say(f"note: {note}")
     scenarios = load_scenarios(path=args.scenarios)
     panel = open_source(args.data)
     client, chunks = None, args.chunks or 1
@@ -83,19 +85,19 @@ def run(args) -> int:
         (folder / "simulation.yaml").write_text(yaml.safe_dump(record, allow_unicode=True,
                                                                sort_keys=False), encoding="utf-8")
     t = sim.tables["target"]
-    print(f"{args.until}: median [90 % band] 中位数 [90%区间]")
+    say(f"{args.until}: median [90 % band] 中位数 [90%区间]")
     for r in t.itertuples():
         zh, en, unit = OUTPUTS[r.quantity]
-        print(f"  {r.name_en} / {r.name_zh} — {en} {zh} ({unit}): {r.median:.3f} "
+        say(f"  {r.name_en} / {r.name_zh} — {en} {zh} ({unit}): {r.median:.3f} "
               f"[{r.p05:.3f}, {r.p95:.3f}]")
     worse = [q for q, ok in sim.facts["shown"].items() if not ok]
     if worse:
-        print("out of sample the naive benchmark was significantly better (Diebold–Mariano, 5 %) "
+        say("out of sample the naive benchmark was significantly better (Diebold–Mariano, 5 %) "
               "or the test years too few, on at least one vintage 样本外检验未通过（朴素基准显著更优或"
               "检验年数不足）: " + ", ".join(f"{OUTPUTS[q][1]} {OUTPUTS[q][0]}" for q in worse))
     unread = [k for k, ok in sim.facts["readable"].items() if not ok]
     if unread:
-        print("no reading of these scenarios: a parameter of their mechanism is at its bound or not "
+        say("no reading of these scenarios: a parameter of their mechanism is at its bound or not "
               "identified 不作判断的情景（机制所依赖参数位于边界或未被识别）: " + ", ".join(unread))
-    print(f"wrote {len(dest.files)} files to {dest.path}")
+    say(f"wrote {len(dest.files)} files to {dest.path}")
     return 0

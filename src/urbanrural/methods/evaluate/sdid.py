@@ -207,31 +207,9 @@ def _fw_one(A: np.ndarray, b: np.ndarray, zeta: float, x: np.ndarray, min_decrea
     """:func:`frank_wolfe` for one problem: the same steps on 1-D arrays (less overhead)."""
     gram = A.T @ A
     c = A.T @ b
-    bb = float(b @ b)
-    gdiag = np.diagonal(gram).copy()
-    eta = A.shape[0] * zeta**2
-    p = A.shape[0]
-    x = x.copy()
-    gx = gram @ x
-    last = np.inf
-    dot = np.dot
-    for it in range(max_iter):
-        half_grad = gx - c + eta * x
-        i = int(np.argmin(half_grad))
-        xgx = dot(x, gx)
-        xx = dot(x, x)
-        num = -(half_grad[i] - dot(half_grad, x))
-        denom = gdiag[i] - 2 * gx[i] + xgx + eta * (1 - 2 * x[i] + xx)
-        step = min(1.0, max(0.0, num / denom)) if denom > 0 else 0.0
-        x *= 1 - step
-        x[i] += step
-        gx *= 1 - step
-        gx += step * gram[i]
-        val = zeta**2 * dot(x, x) + (dot(x, gx) - 2 * dot(c, x) + bb) / p
-        prev, last = last, val
-        if it >= 1 and not prev - last > min_decrease**2:
-            break
-    return x
+    # the steps of _fw_tail from the start (last = ∞ never stops the first step)
+    return _fw_tail(gram, c, float(b @ b), A.shape[0], zeta**2, x.copy(), np.inf,
+                    min_decrease, max_iter)
 
 
 def _fw_tail(gram: np.ndarray, c: np.ndarray, bb: float, p: float, zeta2: float, x: np.ndarray,

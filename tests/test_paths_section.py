@@ -278,3 +278,29 @@ def test_paths_per_province(tmp_path):
     # the income ratio of the embedded provincial data is too short: every region is listed
     short = run_regions(d, series_spec("income_ratio"), until=2035, targets=[(2035, 2.0)])
     assert short["forecast"].empty and len(short["skipped"]) == 2
+
+
+def test_a_scenario_file_with_typed_numbers_is_not_called_computed(tmp_path):
+    # two of the four assumptions typed in: the page must not say every one is computed
+    f = tmp_path / "mine.yaml"
+    f.write_text("""scenarios:
+  - name: mine
+    label_zh: 我的情景
+    label_en: Mine
+    periods:
+      - from: 2021
+        to: 2035
+        urban_income_growth: 5.0
+        rural_income_growth: 6.5
+        urbanisation_change: {observed: [2014, 2024]}
+        population_growth: {observed: [2014, 2024]}
+""", encoding="utf-8")
+    spec, _ = AnalysisSpec(sections=("paths",)).with_settings("paths", scenarios=str(f))
+    r = run_analysis(spec)
+    s = r.section("paths")
+    given = s.table("paths_assumptions").frame
+    assert int((given.basis == "given").sum()) == s.facts["scenarios_given"] == 2
+    html, _ = render_page(r)
+    sec = html[html.index('id="paths"'):]
+    assert "2项假设由情景文件给定" in sec and "2 assumption(s) are given by the scenario file" in sec
+    assert "every assumption is computed from the data" not in sec

@@ -535,8 +535,9 @@ def run(ctx: RunContext) -> SectionResult:
     if scen_rows is not None:
         tables += [_table("paths_scenarios", "情景路径（与预测扇形图并列）",
                           "Scenario paths (shown beside the forecast fans)", scen_rows),
-                   _table("paths_assumptions", "情景假设（由数据计算）",
-                          "Scenario assumptions (computed from the data)", assumptions)]
+                   _table("paths_assumptions", "情景假设（由数据计算或由情景文件给定）",
+                          "Scenario assumptions (computed from the data or given by the "
+                          "scenario file)", assumptions)]
     if len(exante):
         tables.append(_table("paths_exante", "事前预测与实际结果的比较",
                              "Published ex-ante projections scored against the outcome", exante))
@@ -574,6 +575,8 @@ def run(ctx: RunContext) -> SectionResult:
                                 "caveat_zh": pr["caveat_zh"], "caveat_en": pr["caveat_en"]})
     if scen_rows is not None:
         facts["scenarios"] = []
+        # how many assumptions a scenario file typed in rather than had computed from the data
+        facts["scenarios_given"] = int((assumptions.basis == "given").sum())
         for _, sub in scen_rows.groupby("scenario", sort=False):
             end = sub[sub.year == st.until]
             facts["scenarios"].append({

@@ -82,20 +82,30 @@ def test_pretest_equals_r_did(fits, scenario):
     assert pretrend_claim(r.pretest_p).verdict == "pretrends_not_rejected"
 
 
-def test_dr_and_ipw_with_covariate_equal_csdid_oracle(mpdta):
+def test_dr_and_ipw_with_covariate_equal_csdid(mpdta):
     # R's did printouts above have the covariate with "reg" only; for "dr" and "ipw" with
-    # lpop, csdid (MIT; its own suite checks it against R did) is the oracle when installed.
-    csdid = pytest.importorskip("csdid.att_gt")
+    # lpop the values of csdid (MIT; its own suite checks it against R did) are stored in
+    # tests/data (PROVENANCE.md), and compared live as well when csdid is installed
+    ref = pd.read_csv(REF / "csdid_covariate_lpop.csv")
+    for method in ("dr", "ipw"):
+        want = ref[ref.method == method]
+        mine = att_gt(mpdta, **COLS, method=method, covariates=["lpop"], bootstrap=0)
+        got = mine.to_frame()
+        assert len(got) == len(want) == 12
+        np.testing.assert_allclose(mine.att, want.att.to_numpy(), atol=1e-10)
+        np.testing.assert_allclose(mine.se, want.se.to_numpy(), rtol=1e-8)
+    try:
+        from csdid.att_gt import ATTgt
+    except ImportError:
+        return
     import warnings
 
-    for method in ("dr", "ipw"):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            o = csdid.ATTgt(yname="lemp", tname="year", idname="countyreal", gname="first.treat",
-                            data=mpdta, xformla="lemp~lpop").fit(est_method=method, bstrap=False)
-        mine = att_gt(mpdta, **COLS, method=method, covariates=["lpop"], bootstrap=0)
-        np.testing.assert_allclose(mine.att, np.asarray(o.results["att"], float), atol=1e-10)
-        np.testing.assert_allclose(mine.se, np.asarray(o.results["se"], float), rtol=1e-8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        o = ATTgt(yname="lemp", tname="year", idname="countyreal", gname="first.treat",
+                  data=mpdta, xformla="lemp~lpop").fit(est_method="dr", bstrap=False)
+    np.testing.assert_allclose(ref[ref.method == "dr"].att.to_numpy(),
+                               np.asarray(o.results["att"], float), atol=1e-12)
 
 
 def test_dr_ipw_with_covariate_differ_from_unconditional(mpdta, fits):
@@ -192,12 +202,12 @@ def test_twfe_warning_fires_on_heterogeneous_staggered_effects():
     cols = dict(y="y", time="t", unit="u", cohort="g")
     tw = twfe(df, **cols)
     cs = att_gt(df, **cols, bootstrap=0)
-    # CS recovers the true average post-treatment effect exactly (no noise in the effects
-    # relative to parallel trends: the wiggle is unit-time specific but tiny)
+    # CS recovers the true average post-treatment effect up to the unit-time wiggle of the
+    # outcome (0.05 × a pattern in −2…2): measured 5.9948 against 6.0
     true = np.mean([2.0 * (t - g + 1) for g, n in ((3, 6), (7, 6)) for t in range(g, 9)
                     for _ in range(n)])
     simple = cs.aggregate("simple")
-    assert simple.att == pytest.approx(true, abs=0.1)
+    assert simple.att == pytest.approx(true, abs=0.01)
     claim = twfe_agreement_claim(tw.estimate, tw.se, simple.att, simple.se)
     assert claim.verdict == "disagree" and "beyond_se" in claim.notes
     assert tw.estimate < simple.att / 2                   # TWFE badly attenuated

@@ -448,7 +448,12 @@ def test_section_shows_only_what_passed_validation(result):
     par = s.table("simulation_parameters").frame.set_index("parameter")
     assert fr.model_fall_pct == pytest.approx(100 * (math.exp(15 * par.loc["tau_trend", "estimate"]) - 1))
     assert fr.published_fall_pct == -45.0 and fr.p05 <= fr.p95
-    assert fr.band_covers_published == (fr.p05 <= -45.0 <= fr.p95)
+    # the page's "wide" and "contains" readings: the band against the published estimate
+    width = fr.p95 - fr.p05
+    want = "excludes" if not fr.p05 <= -45.0 <= fr.p95 else \
+        "covers_wide" if width > 45.0 else "covers"
+    assert fr.band_verdict == want
+    assert fr.band_covers_published == (want != "excludes")
     # no draw lies beyond the bound of the trend (−0.3 a year: −98.9 % over 15 years)
     assert fr.p05 >= 100 * (math.exp(15 * -0.3) - 1) - 1e-9
     sampling = s.table("simulation_sampling").frame.iloc[0]
@@ -532,3 +537,15 @@ def test_bad_inputs_name_the_place():
                n0=0.0, n1=0.0)
     with pytest.raises(DataError, match="initial.rural_income"):
         Initial(year=2000, urban_pop=1.0, rural_pop=1.0, urban_income=1.0, rural_income=0.0)
+
+
+def test_friction_band_claim_by_hand():
+    from urbanrural.methods.simulate.readings import friction_band_claim
+
+    # the calibrated band of this data (−98.8 % to −70.3 %) leaves Hao et al.'s −45 % out
+    assert friction_band_claim(-98.8, -70.3, -45.0).verdict == "excludes"
+    # a band 89 points wide around −45 % is wider than the estimate: "weakly identified"
+    c = friction_band_claim(-99.0, -10.0, -45.0)
+    assert c.verdict == "covers_wide" and c.values["width"] == pytest.approx(89.0)
+    assert friction_band_claim(-50.0, -40.0, -45.0).verdict == "covers"
+    assert friction_band_claim(-45.0, -44.0, -45.0).verdict == "covers"  # edges included

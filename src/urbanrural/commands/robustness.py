@@ -110,7 +110,9 @@ def run(args) -> int:
     say(f"  {what}: median width of the 5–95% rank band 排名区间宽度中位数 "
           f"{float(width.median()):g}, widest 最宽 {float(width.max()):g}")
     sob = u.tables["sobol"]
-    for row in sob.itertuples():
+    if args.no_sobol:
+        say("  Sobol indices not computed (--no-sobol) / 未计算Sobol指数")
+    for row in () if args.no_sobol else sob.itertuples():
         say(f"  {row.name_zh} / {row.name_en}: S1 = {row.S1:.2f}, ST = {row.ST:.2f}")
     for zh, en in u.notes:
         say(f"  note: {zh} / {en}")

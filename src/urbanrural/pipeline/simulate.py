@@ -34,6 +34,7 @@ from ..methods.simulate.readings import (
     LEVER_PARAMETERS,
     READING_LABELS,
     effect_claim,
+    friction_band_claim,
     identification_claim,
     largest_narrowing_claim,
     validation_claim,
@@ -407,8 +408,10 @@ def run_simulation(panel: Panel, *, scenarios: tuple[Scenario, ...] | None = Non
         "p05": float(np.quantile(fall, 0.05)), "p95": float(np.quantile(fall, 0.95)),
         "published_fall_pct": HAO_2020_FRICTION_FALL,
         "published_source": "Hao, Sun, Tombe & Zhu (2020), J. Monetary Econ. 113"}])
-    friction["band_covers_published"] = (friction.p05 <= HAO_2020_FRICTION_FALL) & \
-        (friction.p95 >= HAO_2020_FRICTION_FALL)
+    band = friction_band_claim(float(friction.p05[0]), float(friction.p95[0]),
+                               HAO_2020_FRICTION_FALL)
+    friction["band_covers_published"] = band.verdict != "excludes"
+    friction["band_verdict"] = band.verdict
     levers = pd.DataFrame([{"scenario": sc.key, "name_zh": sc.name_zh, "name_en": sc.name_en,
                             "lever": lv, "lever_zh": LEVER_LABELS[lv][0],
                             "lever_en": LEVER_LABELS[lv][1], "from_year": lo,

@@ -208,3 +208,27 @@ def largest_narrowing_claim(effects: Mapping[str, np.ndarray], *, level: float =
     return Claim("largest_narrowing", verdict, values,
                  f"paired difference from the runner-up below −{margin:.3g} in ≥ "
                  f"{int(level * 100)} % of draws")
+
+
+def friction_band_claim(p05: float, p95: float, published: float) -> Claim:
+    """Does the 90 % band of the calibrated change of the migration cost contain a published
+    estimate, and is it wide?
+
+    Verdicts: ``covers_wide`` (the band contains ``published`` and is wider than
+    ``|published|`` itself, so the data identify the change only weakly), ``covers`` (it
+    contains it and is narrower) and ``excludes``.
+
+    Examples
+    --------
+    >>> friction_band_claim(-98.8, -70.3, -45.0).verdict
+    'excludes'
+    >>> friction_band_claim(-99.0, -10.0, -45.0).verdict, friction_band_claim(-50, -40, -45).verdict
+    ('covers_wide', 'covers')
+    """
+    lo, hi = min(p05, p95), max(p05, p95)
+    values = {"p05": float(p05), "p95": float(p95), "published": float(published),
+              "width": float(hi - lo)}
+    if not lo <= published <= hi:
+        return Claim("friction_band", "excludes", values, "published estimate outside the band")
+    verdict = "covers_wide" if hi - lo > abs(published) else "covers"
+    return Claim("friction_band", verdict, values, "band width against |published|")

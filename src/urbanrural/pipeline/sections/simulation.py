@@ -92,7 +92,8 @@ TABLES = {  # key in the run → (sheet key, title_zh, title_en, labels)
                  {"from_year": "起始年", "to_year": "终止年", "model_fall_pct": "模型变化（%）",
                   "p05": "5%分位数", "p95": "95%分位数",
                   "published_fall_pct": "已发表估计（%）", "published_source": "文献",
-                  "band_covers_published": "区间包含已发表估计"}),
+                  "band_covers_published": "区间包含已发表估计",
+                  "band_verdict": "区间判断"}),
     "lever_profile": ("simulation_lever_profile", "户籍改革杠杆在迁移成本趋势剖面上的效应（点估计）",
                       "Effect of the hukou-reform lever over the profile of the migration-cost trend "
                       "(point estimates)",

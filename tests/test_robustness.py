@@ -4,6 +4,7 @@ factor that changes nothing, leave-one-out against run_index on the reduced fram
 the same numbers on a two-worker Dask cluster."""
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -226,6 +227,26 @@ def test_same_seed_same_result_in_process_and_on_two_dask_workers(national):
     assert not np.array_equal(a.result.mean_shift, c.result.mean_shift)
 
 
+def test_workers_with_dasks_trim_threshold_are_named_in_a_warning():
+    from urbanrural.methods.robustness.uncertainty import warn_on_trimming_workers
+
+    class Workers:  # client.run(fn) → {address: fn() on that worker}
+        def __init__(self, env):
+            self.env = env
+
+        def run(self, fn):
+            return self.env
+
+    # Dask's nanny default (trim set, mmap not): slow; either unset, or mmap given: not
+    env = {"tcp://b": ("65536", None), "tcp://a": ("65536", None), "tcp://c": (None, None),
+           "tcp://d": ("65536", "1073741824")}
+    with pytest.warns(RuntimeWarning, match="2 of 4 Dask workers run with MALLOC_TRIM"):
+        assert warn_on_trimming_workers(Workers(env)) == ["tcp://a", "tcp://b"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert warn_on_trimming_workers(Workers({"tcp://c": (None, None)})) == []
+
+
 def test_rank_uncertainty_by_hand_three_units():
     # units a = (0, 1), b = (0.6, 0.6), c = (1, 0), equal weights: nominal 0.5, 0.6, 0.5 →
     # ranks 2, 1, 2; leaving out the 1st indicator ranks a first (1, 0.6, 0), the 2nd c
@@ -362,14 +383,14 @@ def test_rank_bands_are_ranks_a_draw_gave_and_reversals_need_a_majority():
                          positive=(False,), leave_out=(0, 1), column_names=("x", "y"), n=64)
     assert set(r.rank_q05) | set(r.rank_q95) <= {1.0, 2.0, 3.0}
     assert r.rank_q05[0] == 1 and r.rank_q95[0] == 3 and r.rank_median[0] == 1
-    from urbanrural.methods.robustness.uncertainty import _reversals
+    from urbanrural.methods.robustness.uncertainty import _reversal_pairs
 
     ranks = np.array([[1, 2], [2, 1], [1, 2], [2, 1]])  # reversed in exactly 1/2 of 4 draws
-    nominal = np.array([1, 2])
-    assert len(_reversals(ranks, nominal, np.zeros(2), share=0.5, max_units=10)) == 0
-    ranks = np.array([[1, 2], [2, 1], [2, 1], [2, 1]])  # 3/4
-    rv = _reversals(ranks, nominal, np.zeros(2), share=0.5, max_units=10)
-    assert rv.reversal_share.tolist() == [0.75]
+    nominal, units, order = np.array([1, 2]), np.array([7, 9]), np.arange(4)
+    assert len(_reversal_pairs(order, nominal, units, 0.5, ranks)) == 0
+    ranks = np.array([[1, 2], [2, 1], [2, 1], [2, 1]])  # 3/4, from two chunks of draws
+    rv = _reversal_pairs(np.array([2, 3, 0, 1]), nominal, units, 0.5, ranks[2:], ranks[:2])
+    assert rv.to_numpy().tolist() == [[7, 9, 0.75]]
 
 
 # ------------------------------------------------------------------ PCA weights
@@ -601,3 +622,46 @@ def test_missing_normalised_values_are_refused_once_naming_the_column():
         evaluate(Z, np.nan_to_num(Z), tree, DrawPlan.nominal(2), weighting=("framework",),
                  aggregation=("weighted_sum",))
     assert e.value.issues[0].column == "1"
+
+
+# ------------------------------------------------------------------ per-year frameworks
+def _per_year_variant(spec: dict) -> dict:
+    # minmax within each year, entropy weights in one subsystem, TOPSIS on top: every part
+    # that reads other units (bounds, weights, ideal points) reads that year's units only
+    spec = dict(spec, id="services_per_year", coupling=None, aggregation="topsis",
+                normalization={"method": "minmax", "mode": "per_year"})
+    spec["nodes"] = [dict(spec["nodes"][0], weights="entropy"), spec["nodes"][1]]
+    return spec
+
+
+def test_a_per_year_framework_is_run_index_per_year_and_each_year_stands_alone(world):
+    spec = _per_year_variant(ur.load_framework("urban_rural_services").spec.copy())
+    res = ur.run_index(world, spec)
+    assert "year" in res.tables["weights"]  # run_index weighted every year on its own
+    one = index_uncertainty(world, spec, n=16, sobol=False, result=res,
+                            choices=UncertaintyChoices.single())
+    assert np.array_equal(one.to_frame()["rank"].to_numpy(), res.tables["scores"]["rank"])
+    np.testing.assert_allclose(one.to_frame()["score"], res.tables["scores"].total, rtol=1e-12)
+    # every draw of a year reads that year's data only: the same design on one year's panel
+    # gives that year's rows the same bands, shares and Sobol' indices as on all years
+    kw = dict(n=96, seed=5, choices={"weight_noise": 0.0, "leave_out": ()})
+    full = index_uncertainty(world, spec, **kw)
+    y = 2015
+    alone = index_uncertainty(world.select(years=[y]), spec, **kw)
+    t = full.to_frame()
+    rows = (t.year == y).to_numpy()
+    assert full.result.varying == alone.result.varying == ("normalisation", "weighting",
+                                                           "aggregation")
+    cols = ["region_code", "score", "rank", "rank_q05", "rank_median", "rank_q95", "top_share",
+            "moved_share"]
+    pd.testing.assert_frame_equal(t.loc[rows, cols].reset_index(drop=True),
+                                  alone.to_frame()[cols], check_exact=False, rtol=1e-12)
+    np.testing.assert_allclose(full.result.sobol_rank.total[:, rows],
+                               alone.result.sobol_rank.total, rtol=1e-9, atol=1e-12)
+    # and the pooled framework's 2015 bands do depend on the other years
+    pooled = dict(spec, normalization={"method": "minmax", "mode": "pooled"})
+    p = index_uncertainty(world, pooled, **kw).to_frame()
+    both = t[rows].merge(p[p.year == y], on="region_code", suffixes=("", "_pooled"))
+    assert len(both) == rows.sum()
+    assert (both.score != both.score_pooled).mean() > 0.9
+    assert (both.rank_q95 != both.rank_q95_pooled).any()

@@ -193,18 +193,31 @@ def _prepare(panel: Panel, fw: Framework, res: IndexResult):
     return X, directions, goalposts, tree, leaf_ids
 
 
-def _normalised(X, directions, goalposts, leaf_ids, method: str, bounds) -> tuple[np.ndarray,
-                                                                                  np.ndarray]:
-    """A normalisation level on the aggregation scale and on the positive scale."""
+def _per_year(normalise, X, years):
+    """``normalise(X)`` of a pooled framework, or of each year's rows on their own."""
+    if years is None:
+        return normalise(X)
+    Z = np.empty_like(X, dtype=float)
+    for y in np.unique(years):  # a loop over years, as run_index normalises them
+        rows = np.flatnonzero(years == y)
+        Z[rows] = normalise(X[rows])
+    return Z
+
+
+def _normalised(X, directions, goalposts, leaf_ids, method: str, bounds, *, years=None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """A normalisation level on the aggregation scale and on the positive scale (each year on
+    its own when ``years`` are given, except goalposts, which are absolute)."""
     if method == "zscore":
-        Z = ZSCORE_MEAN + ZSCORE_SD * normalize(X, directions=directions, method="zscore",
-                                                 names=leaf_ids)
+        Z = ZSCORE_MEAN + ZSCORE_SD * _per_year(lambda x: normalize(
+            x, directions=directions, method="zscore", names=leaf_ids), X, years)
         return Z, Z
     if method == "goalposts":
         Z = normalize(X, directions=directions, method="goalposts", goalposts=goalposts,
                       names=leaf_ids)
     else:
-        Z = normalize(X, directions=directions, method=method, names=leaf_ids)
+        Z = _per_year(lambda x: normalize(x, directions=directions, method=method,
+                                          names=leaf_ids), X, years)
     if bounds is not None:
         Z = bounds[0] + (bounds[1] - bounds[0]) * Z
         return Z, Z
@@ -245,13 +258,19 @@ def index_uncertainty(panel: Panel, framework: str | Framework | dict, *,
     top_k : int, default 3
         The k of the top-k and bottom-k shares.
     dask_client : distributed.Client, optional
-        A client to evaluate the chunks of draws on (the same chunks as in process, so the
-        result is identical for the same seed).
+        A client whose workers run the tasks: one per chunk of draws (scores, ranks, sums),
+        then one per block of units (rank bands, Sobol' indices). They are the same tasks on
+        the same pieces as in process, so the result is identical for the same seed. Dask's
+        nanny starts workers with ``MALLOC_TRIM_THRESHOLD_`` set, which doubles the time of
+        each worker here (a warning says so); start the cluster after
+        ``dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_":
+        None})`` and ``os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)`` (a LocalCluster
+        started before leaves the variable in the environment later workers inherit).
     chunk_draws : int, default 256
         Draws evaluated together as one array batch (bounds memory).
     threads : int, default 1
-        Threads evaluating the chunks in process (NumPy releases the GIL); the result is the
-        same for any number of threads.
+        Threads running the same tasks in process (NumPy releases the GIL); the result is
+        the same for any number of threads.
     result : IndexResult, optional
         run_index's result for this panel and framework, when already computed.
     rank_by : {"auto", "total", "coupling"}, default "auto"
@@ -279,12 +298,11 @@ def index_uncertainty(panel: Panel, framework: str | Framework | dict, *,
     fw = framework if isinstance(framework, Framework) else load_framework(framework)
     ch = UncertaintyChoices.coerce(choices)
     mode = fw.normalization.get("mode", "pooled")
-    if mode == "per_year":
-        raise DataError(Issue("index_uncertainty handles pooled and goalposts normalisation; "
-                              "a per-year framework is not supported yet / 暂不支持逐年标准化的框架",
-                              value=fw.id))
     res = result if result is not None else run_index(panel, fw)
     X, directions, goalposts, tree, leaf_ids = _prepare(panel, fw, res)
+    # a framework normalised per year: every level normalised, weighted and aggregated within
+    # each year, as run_index does (goalposts are absolute: the same in any year)
+    years = res.tables["scores"].year.to_numpy() if mode == "per_year" else None
     bounds = _bounds(fw)
     own_norm = "goalposts" if mode == "goalposts" else fw.normalization.get("method", "minmax")
     default_norm = tuple(m for m in NORMALISATIONS if m != "goalposts" or goalposts is not None)
@@ -315,8 +333,9 @@ def index_uncertainty(panel: Panel, framework: str | Framework | dict, *,
         raise DataError([Issue(f"indicator {i!r} is not one of the index's indicators "
                                f"({', '.join(leaf_ids)})", value="choices.leave_out")
                          for i in bad])
-    levels = {m: (_normalised(X, directions, goalposts, leaf_ids, m, bounds)
-                  if m != own_norm else _own(X, directions, goalposts, leaf_ids, fw, bounds))
+    levels = {m: (_normalised(X, directions, goalposts, leaf_ids, m, bounds, years=years)
+                  if m != own_norm else _own(X, directions, goalposts, leaf_ids, fw, bounds,
+                                             years=years))
               for m in norms}
     notes: list[tuple[str, str]] = []
     if ch.normalisation is None and "zscore" in levels and own_norm != "zscore" and \
@@ -386,7 +405,8 @@ def index_uncertainty(panel: Panel, framework: str | Framework | dict, *,
                                  sobol=sobol, top_k=top_k, chunk_draws=chunk_draws,
                                  dask_client=dask_client, threads=threads, unit_names=[
                                      f"{c} {y}" for c, y in zip(sc.region_code, sc.year,
-                                                                strict=True)], score=score)
+                                                                strict=True)], score=score,
+                                 weight_groups=years)
             break
         except UndefinedWeightsError as exc:
             # a default weighting method the data cannot define in some draw (CRITIC of
@@ -440,15 +460,16 @@ def _coupling_degree(U: np.ndarray, plan, *, scale: np.ndarray, alpha, form: str
     return cc.D.reshape(U.shape[:2])
 
 
-def _own(X, directions, goalposts, leaf_ids, fw: Framework, bounds):
-    """The framework's own normalisation, as run_index computes it."""
+def _own(X, directions, goalposts, leaf_ids, fw: Framework, bounds, *, years=None):
+    """The framework's own normalisation, as run_index computes it (per year when
+    ``years`` are given)."""
     mode = fw.normalization.get("mode", "pooled")
     if mode == "goalposts":
         Z = normalize(X, directions=directions, method="goalposts", goalposts=goalposts,
                       names=leaf_ids)
     else:
-        Z = normalize(X, directions=directions, method=fw.normalization.get("method", "minmax"),
-                      names=leaf_ids)
+        Z = _per_year(lambda x: normalize(x, directions=directions, method=fw.normalization.get(
+            "method", "minmax"), names=leaf_ids), X, years)
     if bounds is not None:
         Z = bounds[0] + (bounds[1] - bounds[0]) * Z
         return Z, Z

@@ -88,7 +88,9 @@ def _output_blocks(cols: np.ndarray, size: int) -> list[np.ndarray]:
     """``cols`` cut into blocks of ``size`` (≥ 2) outputs, a last block of one output merged
     into the one before: NumPy sums a reduction axis pairwise when it is the only axis left
     (one output), and in order otherwise, so only blocks of at least two outputs give the
-    bits of one pass over all of them."""
+    bits of one pass over all of them. No outputs: no blocks."""
+    if cols.size == 0:
+        return []
     starts = list(range(0, cols.size, size))
     if len(starts) > 1 and cols.size - starts[-1] == 1:
         starts.pop()

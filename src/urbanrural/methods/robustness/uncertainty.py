@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,7 +32,8 @@ from ...data.errors import DataError, Issue
 from .engine import DrawPlan, IndexTree, evaluate
 from .sobol import SobolIndices, saltelli_design, sobol_estimates
 
-__all__ = ["Factor", "RankUncertainty", "rank_uncertainty", "ranks_within", "base_sample_size"]
+__all__ = ["Factor", "RankUncertainty", "rank_uncertainty", "ranks_within", "base_sample_size",
+           "warn_on_trimming_workers"]
 
 FACTOR_ORDER = ("normalisation", "weighting", "aggregation", "leave_out", "weight_noise")
 
@@ -159,10 +161,18 @@ class RankUncertainty:
             "moved_share": self.moved_share, "units_ranked": self.group_size})
 
 
-def _evaluate_chunk(Z, Z_positive, tree, plan, weighting, aggregation, positive, score=None):
+def _evaluate_chunk(Z, Z_positive, tree, plan, weighting, aggregation, positive, score=None,
+                    slices=None):
     """One chunk of draws (a module-level function, so that Dask workers can run it). With
     ``score = (subtrees, combine)`` the ranked score is ``combine(U, plan)`` of the subtrees'
-    scores ``U`` (draws, units, subtrees) instead of the root's."""
+    scores ``U`` (draws, units, subtrees) instead of the root's. With ``slices`` (lists of
+    units) every slice is weighted on its own, as a framework normalised per year is."""
+    if slices is not None:
+        out = np.empty((len(plan), Z.shape[1]))
+        for cols in slices:  # a loop over years, each a batch of every draw
+            out[:, cols] = _evaluate_chunk(Z[:, cols], Z_positive[:, cols], tree, plan,
+                                           weighting, aggregation, positive, score)
+        return out
     if score is None:
         return evaluate(Z, Z_positive, tree, plan, weighting=weighting, aggregation=aggregation,
                         positive=positive)
@@ -184,7 +194,8 @@ def rank_uncertainty(Z: np.ndarray, Z_positive: np.ndarray, tree: IndexTree, gro
                      sobol: bool = True, top_k: int = 3, reversal_share: float = 0.5,
                      max_reversal_units: int = 300, chunk_draws: int = 256,
                      dask_client=None, unit_names: Sequence[str] = (),
-                     score: tuple | None = None, threads: int = 1) -> RankUncertainty:
+                     score: tuple | None = None, threads: int = 1,
+                     weight_groups: np.ndarray | None = None) -> RankUncertainty:
     r"""Evaluate the index over the factor design and summarise ranks, scores and Sobol' indices.
 
     Parameters
@@ -199,15 +210,21 @@ def rank_uncertainty(Z: np.ndarray, Z_positive: np.ndarray, tree: IndexTree, gro
     n : draws asked for (with ``sobol``, N·(D + 2) ≤ n are run).
     chunk_draws : draws per chunk; in process and on Dask the same chunks are evaluated by the
         same function, so a seed gives the same numbers on both.
-    dask_client : a ``distributed.Client``: chunks are evaluated on its workers.
-    threads : without ``dask_client``, chunks are evaluated by this many threads of this
+    dask_client : a ``distributed.Client``: the tasks run on its workers — stage 1, one per
+        chunk of draws (scores, ranks, the sums over draws), stage 2, one per block of units
+        (rank quantiles, Sobol' indices), the ranks staying on the workers in between; see
+        :func:`warn_on_trimming_workers` for how to start them.
+    threads : without ``dask_client``, the same tasks run on this many threads of this
         process (NumPy releases the GIL in its loops, so two threads use two cores); the same
-        chunks through the same function, so the numbers do not depend on it.
+        tasks on the same pieces, so the numbers do not depend on it.
     unit_names : names of the units for error messages (a score that is not a number).
     score : ``(subtrees, combine)`` to rank a function of subtree scores instead of the root's
         score (e.g. the coupling coordination degree D of the top-level systems):
         ``combine(U, plan)`` maps ``(draws, units, subtrees)`` scores to ``(draws, units)``;
         a module-level function (or a partial of one) so that Dask workers can run it.
+    weight_groups : ``(units,)`` or None: units of one group are weighted (entropy, CRITIC,
+        PCA, TOPSIS's ideal points) among themselves only — a framework normalised per year,
+        whose ``Z`` levels are then normalised per group as well.
 
     Examples
     --------
@@ -259,77 +276,259 @@ def rank_uncertainty(Z: np.ndarray, Z_positive: np.ndarray, tree: IndexTree, gro
         else np.full(n_draws, -1, dtype=int),
         multipliers=np.ones((1, 1)) if multipliers is None else multipliers)
     tree = tree.numbered()
-    args = (tuple(weighting), tuple(aggregation), tuple(positive), score)
+    slices = None if weight_groups is None else [
+        np.flatnonzero(weight_groups == g) for g in np.unique(weight_groups)]
+    args = (tuple(weighting), tuple(aggregation), tuple(positive), score, slices)
     nominal = _evaluate_chunk(Z, Z_positive, tree, DrawPlan.nominal(1), *args)[0]
+    if not (isinstance(threads, int) and threads >= 1):
+        raise DataError(Issue(f"threads must be a whole number ≥ 1, not {threads!r}",
+                              value="threads"))
+    nominal_ok = np.isfinite(nominal)
+    nominal_rank = ranks_within(np.where(nominal_ok, nominal, 0.0)[None, :], groups)[0]
+    sizes = pd.Series(groups).map(pd.Series(groups).value_counts()).to_numpy()
     # draws of one (weighting, left-out indicator) share the tree's shape and are evaluated
     # as one batch: chunks are cut from the draws sorted by that pair
     order = np.argsort(plan.weighting * (Z.shape[2] + 1) + plan.leave_out + 1, kind="stable")
     chunks = [order[s:s + chunk_draws] for s in range(0, n_draws, chunk_draws)]
-    if not (isinstance(threads, int) and threads >= 1):
-        raise DataError(Issue(f"threads must be a whole number ≥ 1, not {threads!r}",
-                              value="threads"))
-    if dask_client is None and threads > 1 and len(chunks) > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=threads) as pool:  # map keeps the chunks' order
-            parts = list(pool.map(lambda c: _evaluate_chunk(Z, Z_positive, tree, plan.take(c),
-                                                            *args), chunks))
-    elif dask_client is None:
-        parts = [_evaluate_chunk(Z, Z_positive, tree, plan.take(c), *args) for c in chunks]
-    else:
-        z_f, zp_f = dask_client.scatter([Z, Z_positive], broadcast=True)
-        futures = [dask_client.submit(_evaluate_chunk, z_f, zp_f, tree, plan.take(c), *args,
-                                      pure=False) for c in chunks]
-        parts = dask_client.gather(futures)
-    scores = np.empty((n_draws, Z.shape[1]))
-    scores[order] = np.concatenate(parts, axis=0)
-    if not (np.isfinite(nominal).all() and np.isfinite(scores).all()):
-        # a NaN would take a rank silently (last, or first); the stacked copy only then
-        bad = ~np.isfinite(np.vstack([nominal[None, :], scores]))
-        unit = np.flatnonzero(bad.any(axis=0))
-        label = [unit_names[u] if len(unit_names) else f"unit {u}" for u in unit[:5]]
-        raise DataError([Issue(f"its score is not a number in {int(bad[:, u].sum())} of "
-                               f"{bad.shape[0]} index variants (nominal first), so it has no rank",
-                               value=str(lab)) for u, lab in zip(unit[:5], label, strict=True)])
-    nominal_rank = ranks_within(nominal[None, :], groups)[0]
-    ranks = ranks_within(scores, groups)
-    sizes = pd.Series(groups).map(pd.Series(groups).value_counts()).to_numpy()
-    rq = np.quantile(ranks, [0.05, 0.5, 0.95], axis=0, method="inverted_cdf")
-    shift = np.abs(ranks - nominal_rank[None, :]).mean(axis=1)
+    blocks = _unit_blocks(Z.shape[1], n_draws)
+    last = np.flatnonzero(groups == np.unique(groups)[-1])
+    last_top = last[np.argsort(nominal_rank[last], kind="stable")][:max_reversal_units]
+    column_sets = [*blocks, last_top]  # the reversal pairs read the last group's best units
+    # stage 1, one task per chunk of draws: scores, ranks and the per-draw and count sums;
+    # stage 2, one task per block of units: quantiles and Sobol' indices of its ranks. The
+    # same tasks on the same pieces in process, on threads or on Dask workers: the same bits
+    runner = _Runner(dask_client, threads)
+    try:
+        if dask_client is not None:
+            warn_on_trimming_workers(dask_client)
+        z_f, zp_f = runner.share(Z, Z_positive)
+        stage1 = runner.map(_chunk_ranks, [
+            (z_f, zp_f, tree, plan.take(c), *args, groups, nominal_rank, sizes, top_k)
+            for c in chunks])
+        counts = runner.gather(runner.map(_chunk_counts, [(part,) for part in stage1]))
+        bad_draws = sum(c[0] for c in counts)
+        if not nominal_ok.all() or bad_draws.any():
+            # a NaN would take a rank silently (last, or first)
+            bad = bad_draws + ~nominal_ok
+            unit = np.flatnonzero(bad)
+            label = [unit_names[u] if len(unit_names) else f"unit {u}" for u in unit[:5]]
+            raise DataError([Issue(f"its score is not a number in {int(bad[u])} of "
+                                   f"{n_draws + 1} index variants (nominal first), so it has no rank",
+                                   value=str(lab)) for u, lab in zip(unit[:5], label, strict=True)])
+        shift = np.empty(n_draws)
+        shift[order] = np.concatenate([c[1] for c in counts])
+        top, bottom, moved = (sum(c[j] for c in counts) / n_draws for j in (2, 3, 4))
+        conf_sets = _conf_blocks(last) if base_n else []
+        pieces = [[runner.submit(_columns, part, cols) for part in stage1]
+                  for cols in [*column_sets, *conf_sets]]
+        reversals = runner.submit(_reversal_pairs, order, nominal_rank[last_top], last_top,
+                                  reversal_share, *pieces[len(blocks)])
+        # point estimates by blocks of units; the bootstrap intervals of the last group's units
+        # (N·resamples·factors estimates each, the costliest part) in tasks of their own, so that
+        # no block holds them all
+        stage2 = runner.map(_block_statistics, [
+            (order, *parts, base_n, D, varying, seed, False)
+            for parts in pieces[:len(blocks)]])
+        confs = runner.map(_block_statistics, [
+            (order, *parts, base_n, D, varying, seed, True)
+            for parts in pieces[len(blocks) + 1:]])
+        stage2, confs = runner.gather(stage2), runner.gather(confs)
+        reversals = runner.gather([reversals])[0]
+    finally:
+        runner.close()
+    rq = np.concatenate([b[0] for b in stage2], axis=1)
     sobol_shift = sobol_rank = None
     if base_n:
         sobol_shift = sobol_estimates(shift, D, factors=varying, seed=seed)
         # bootstrap intervals for the units of the last group (the ones a reading names)
-        sobol_rank = sobol_estimates(ranks.astype(float), D, factors=varying, seed=seed,
-                                     conf_outputs=np.flatnonzero(groups == np.unique(groups)[-1]))
+        first, total = (np.concatenate([b[1][f] for b in stage2], axis=1) for f in (0, 1))
+        first_conf, total_conf = np.full_like(first, np.nan), np.full_like(first, np.nan)
+        for cols, b in zip(conf_sets, confs, strict=True):
+            first_conf[:, cols], total_conf[:, cols] = b[1][2], b[1][3]
+        sobol_rank = SobolIndices(varying, first, total, first_conf, total_conf, base_n)
     return RankUncertainty(
         factors=factors, varying=varying, draws=n_draws, base_n=base_n, top_k=top_k,
         nominal_score=nominal, nominal_rank=nominal_rank,
         rank_q05=rq[0], rank_median=rq[1], rank_q95=rq[2],
-        top_share=(ranks <= top_k).mean(axis=0),
-        bottom_share=(ranks > (sizes - top_k)[None, :]).mean(axis=0),
-        moved_share=(ranks != nominal_rank[None, :]).mean(axis=0),
+        top_share=top, bottom_share=bottom, moved_share=moved,
         group_size=sizes, mean_shift=shift, sobol_shift=sobol_shift, sobol_rank=sobol_rank,
-        reversals=_reversals(ranks, nominal_rank, groups, share=reversal_share,
-                             max_units=max_reversal_units))
+        reversals=reversals)
 
 
-def _reversals(ranks: np.ndarray, nominal: np.ndarray, groups: np.ndarray, *, share: float,
-               max_units: int) -> pd.DataFrame:
-    """Pairs (of the last group, its ``max_units`` best nominal ranks) with nominal rank
-    upper < lower whose order is reversed (lower strictly above upper) in > ``share`` draws."""
+def _allocator_environ() -> tuple[str | None, str | None]:
+    import os
+
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("MALLOC_MMAP_THRESHOLD_")
+
+
+def warn_on_trimming_workers(client) -> list[str]:
+    """Warn (and return their addresses) when Dask workers run with glibc's trim threshold
+    set and no mmap threshold — Dask's default: its nanny starts workers with
+    ``MALLOC_TRIM_THRESHOLD_=65536``, which stops glibc from raising its mmap threshold, so
+    every large temporary array is mapped afresh and zero-filled page by page. The draws then
+    take about twice as long per worker (``benchmarks/bench_robustness.py``: 76.5 s on one
+    such worker against 36.8 s in process, 2,850 × 20 × 40, 896 draws).
+
+    Examples
+    --------
+    >>> class Workers:  # a stand-in for distributed.Client: run() asks every worker
+    ...     def run(self, fn):
+    ...         return {"tcp://a": (None, None)}
+    >>> warn_on_trimming_workers(Workers())
+    []
+    """
+    env = client.run(_allocator_environ)
+    slow = sorted(w for w, (trim, mmap) in env.items() if trim is not None and mmap is None)
+    if slow:
+        warnings.warn(
+            f"{len(slow)} / {len(env)} 个 Dask 工作进程设置了 MALLOC_TRIM_THRESHOLD_（Dask 的默认"
+            "值），每个大的临时数组都重新分配内存，抽样计算约慢一倍；启动集群前执行 "
+            "dask.config.set({'distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_': "
+            "None})，并从启动集群的进程的环境变量中删除 MALLOC_TRIM_THRESHOLD_（已启动过的 "
+            f"LocalCluster 会把它留在环境中） / {len(slow)} of {len(env)} Dask workers run with "
+            "MALLOC_TRIM_THRESHOLD_ set (Dask's default): every large temporary array is "
+            "mapped afresh and the draws take about twice as long. Before starting the "
+            "cluster, run dask.config.set({'distributed.nanny.pre-spawn-environ."
+            "MALLOC_TRIM_THRESHOLD_': None}) (or set it to null in a Dask YAML config for "
+            "`dask worker`) and remove MALLOC_TRIM_THRESHOLD_ from the environment the "
+            "cluster starts from (an earlier LocalCluster leaves it there)",
+            RuntimeWarning, stacklevel=3)
+    return slow
+
+
+# Stage 2 reads blocks of about this many ranks (draws × units): big enough to batch the
+# estimators, small enough to spread the units of a provincial table over a few workers.
+_BLOCK_CELLS = 1_000_000
+
+
+def _unit_blocks(n_units: int, n_draws: int) -> list[np.ndarray]:
+    """Consecutive blocks of units, fixed by the problem's size alone (never by the executor),
+    so that every way of running gives the same pieces. No block holds a single unit unless
+    there is one: NumPy sums a lone column pairwise, which can differ in the last bit from
+    the same column summed beside others (see ``sobol._output_blocks``)."""
+    size = max(2, _BLOCK_CELLS // max(1, n_draws))
+    starts = list(range(0, n_units, size))
+    if len(starts) > 1 and n_units - starts[-1] == 1:
+        starts.pop()
+    return [np.arange(a, b) for a, b in zip(starts, starts[1:] + [n_units], strict=True)]
+
+
+class _Runner:
+    """Where the tasks run: in this process (one thread or a pool of threads) or on the
+    workers of a ``distributed.Client``, whose results stay on the workers until gathered."""
+
+    def __init__(self, client, threads: int):
+        self.client = client
+        self.pool = None
+        if client is None and threads > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(max_workers=threads)
+
+    def share(self, *arrays):
+        if self.client is None:
+            return arrays
+        return self.client.scatter(list(arrays), broadcast=True)
+
+    def map(self, fn, arglists):
+        if self.client is not None:
+            return [self.client.submit(fn, *a, pure=False) for a in arglists]
+        if self.pool is not None:  # map keeps the tasks' order
+            return list(self.pool.map(lambda a: fn(*a), arglists))
+        return [fn(*a) for a in arglists]
+
+    def submit(self, fn, *args):
+        """A small task, run at once in process (its inputs are already here)."""
+        if self.client is not None:
+            return self.client.submit(fn, *args, pure=False)
+        return fn(*args)
+
+    def gather(self, results):
+        return results if self.client is None else self.client.gather(results)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
+def _chunk_ranks(Z, Z_positive, tree, plan, weighting, aggregation, positive, score, slices,
+                 groups, nominal_rank, sizes, top_k):
+    """Stage 1, one chunk of draws: ranks ``(chunk, units)`` and what sums over draws — the
+    units' counts of scores that are not numbers, of top-k, bottom-k and moved ranks — and
+    each draw's mean absolute rank shift. A chunk with a score that is not a number is not
+    ranked (its counts say where; the caller raises)."""
+    scores = _evaluate_chunk(Z, Z_positive, tree, plan, weighting, aggregation, positive, score,
+                             slices)
+    bad = ~np.isfinite(scores)
+    if bad.any():
+        zero = np.zeros(scores.shape[1], dtype=np.int64)
+        return None, (bad.sum(axis=0), np.zeros(len(scores)), zero, zero, zero)
+    ranks = ranks_within(scores, groups)
+    return ranks, (np.zeros(scores.shape[1], dtype=np.int64),
+                   np.abs(ranks - nominal_rank[None, :]).mean(axis=1),
+                   (ranks <= top_k).sum(axis=0), (ranks > (sizes - top_k)[None, :]).sum(axis=0),
+                   (ranks != nominal_rank[None, :]).sum(axis=0))
+
+
+def _chunk_counts(part):
+    return part[1]
+
+
+def _columns(part, cols: np.ndarray) -> np.ndarray:
+    """The ranks of some units in one chunk of draws (a slice when they are consecutive)."""
+    ranks = part[0]
+    if len(cols) and np.array_equal(cols, np.arange(cols[0], cols[0] + len(cols))):
+        return ranks[:, cols[0]:cols[0] + len(cols)].copy()
+    return ranks[:, cols]
+
+
+def _in_design_order(order: np.ndarray, *parts: np.ndarray) -> np.ndarray:
+    """Pieces of chunks of the draws sorted by ``order``, back in the design's order."""
+    out = np.empty((len(order), parts[0].shape[1]), dtype=parts[0].dtype)
+    out[order] = np.concatenate(parts, axis=0)
+    return out
+
+
+def _block_statistics(order, *rest):
+    """Stage 2, one block of units: their rank quantiles ``(3, units)`` and, with a Saltelli
+    design, their Sobol' indices, with bootstrap intervals when ``conf`` (the last argument)
+    is true — a block of the last group's units (:func:`_conf_blocks`)."""
+    *parts, base_n, n_factors, varying, seed, conf = rest
+    ranks = _in_design_order(order, *parts)
+    rq = np.quantile(ranks, [0.05, 0.5, 0.95], axis=0, method="inverted_cdf")
+    if not base_n:
+        return rq, None
+    s = sobol_estimates(ranks.astype(float), n_factors, factors=varying, seed=seed,
+                        conf_outputs=ranks.shape[1] if conf else 0)
+    return rq, (s.first, s.total, s.first_conf, s.total_conf)
+
+
+def _conf_blocks(units: np.ndarray, n_blocks: int = 8) -> list[np.ndarray]:
+    """The last group's units in ``n_blocks`` tasks of bootstrap intervals (fewer when there
+    are fewer than 2·n_blocks units): no block of a single unit (see :func:`_unit_blocks`),
+    the split fixed by the number of units alone."""
+    size = max(2, -(-len(units) // n_blocks))
+    starts = list(range(0, len(units), size))
+    if len(starts) > 1 and len(units) - starts[-1] == 1:
+        starts.pop()
+    return [units[a:b] for a, b in zip(starts, starts[1:] + [len(units)], strict=True)]
+
+
+def _reversal_pairs(order: np.ndarray, nominal: np.ndarray, units: np.ndarray, share: float,
+                    *parts: np.ndarray) -> pd.DataFrame:
+    """Pairs of ``units`` (the last group's best nominal ranks, in nominal order; ``parts``
+    their ranks in the chunks of draws) with nominal rank upper < lower whose order is reversed (lower
+    strictly above upper) in more than ``share`` of the draws."""
     cols = ["upper", "lower", "reversal_share"]
-    last = np.flatnonzero(groups == np.unique(groups)[-1])
-    last = last[np.argsort(nominal[last], kind="stable")][:max_units]
-    R = ranks[:, last]
-    above = nominal[last][:, None] < nominal[last][None, :]  # i above j nominally
+    ranks = _in_design_order(order, *parts)
+    above = nominal[:, None] < nominal[None, :]  # i above j nominally
     rev = np.zeros(above.shape)
-    for s in range(0, R.shape[0], 64):  # draws in blocks bound the (draws, m, m) tensor
-        blk = R[s:s + 64]
+    for s in range(0, ranks.shape[0], 64):  # draws in blocks bound the (draws, m, m) tensor
+        blk = ranks[s:s + 64]
         rev += (blk[:, :, None] > blk[:, None, :]).sum(axis=0)
-    rev /= R.shape[0]
+    rev /= ranks.shape[0]
     i, j = np.nonzero(above & (rev > share))
-    out = pd.DataFrame({"upper": last[i], "lower": last[j], "reversal_share": rev[i, j]},
+    out = pd.DataFrame({"upper": units[i], "lower": units[j], "reversal_share": rev[i, j]},
                        columns=cols)
     return out.sort_values(["reversal_share", "upper"], ascending=[False, True],
                            ignore_index=True)

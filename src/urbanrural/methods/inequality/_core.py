@@ -74,18 +74,20 @@ def sorted_with_weights(x: np.ndarray, w: np.ndarray | None):
 def within_abs_sum(xs: np.ndarray, ws: np.ndarray | None) -> float:
     """Σᵢ Σⱼ wᵢ wⱼ |xᵢ − xⱼ| over ordered pairs, for sorted ``xs``.
 
-    For sorted values, Σ_{i<j} wᵢwⱼ(xⱼ − xᵢ) = Σₖ wₖ xₖ (W_before(k) − W_after(k)); ties add
-    zero whatever their order. The ordered-pair sum is twice that.
+    Each gap between neighbours, x₍ₖ₊₁₎ − x₍ₖ₎, separates the pairs with one value at or
+    below x₍ₖ₎ and one above: Σ_{i<j} wᵢwⱼ(xⱼ − xᵢ) = Σₖ (x₍ₖ₊₁₎ − x₍ₖ₎)·Cₖ·(W − Cₖ), Cₖ the
+    weight up to k. Every term is ≥ 0, so the sum is never negative by rounding and is
+    exactly 0 for equal values (the signed form Σₖ wₖxₖ(W_before − W_after) gave −2·10⁻¹⁷
+    for eight equal values). The ordered-pair sum is twice that.
     """
     n = xs.shape[0]
+    gaps = np.diff(xs)
     if ws is None:
-        # W_before − W_after = (k) − (n − 1 − k) = 2k − n + 1 for 0-based k
-        coef = 2.0 * np.arange(n, dtype=np.float64) - (n - 1)
-        return 2.0 * float(np.dot(coef, xs))
+        below = np.arange(1, n, dtype=np.float64)  # Cₖ = k + 1 values at or below x₍ₖ₎
+        return 2.0 * float(np.dot(gaps, below * (n - below)))
     cum = np.cumsum(ws)
-    before = cum - ws
-    after = cum[-1] - cum
-    return 2.0 * float(np.dot(ws * xs, before - after))
+    below = cum[:-1]
+    return 2.0 * float(np.dot(gaps, below * (cum[-1] - below)))
 
 
 def cross_abs_sum(xa: np.ndarray, wa: np.ndarray | None, xb_sorted: np.ndarray,

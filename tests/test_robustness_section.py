@@ -30,7 +30,7 @@ def test_settings_are_validated_by_name():
         Settings(n=3)
     with pytest.raises(DataError, match="settings.robustness.include"):
         Settings(include=("counties",))
-    assert Settings().n == 256  # the report default, recorded in the spec
+    assert Settings().n == 1024  # the report default, recorded in the spec
 
 
 def test_section_skips_when_the_spec_scores_no_index():

@@ -240,8 +240,10 @@ def main() -> None:
     clusters = {DASK_1: lambda: cluster(1), DASK_2: lambda: cluster(2),
                 DASK_2_DEFAULT: lambda: cluster(2, dask_malloc=True)}
     if a.quick:
-        bench("provincial", 31, 12, (2, 1, 1, 1), 1000, clusters, 50)
-        bench("county", 285, 20, (10, 10, 10, 10), 100, clusters, 10)
+        if a.only != "county":
+            bench("provincial", 31, 12, (2, 1, 1, 1), 1000, clusters, 50)
+        if a.only != "provincial":
+            bench("county", 285, 20, (10, 10, 10, 10), 100, clusters, 10)
     else:
         # N = 2048: 2048·(5 + 2) = 14,336 draws, the first Saltelli size above 10,000
         if a.only != "county":

@@ -3,6 +3,7 @@ path, exact reproduction of run_index, collapse of every band with one choice pe
 factor that changes nothing, leave-one-out against run_index on the reduced framework, and
 the same numbers on a two-worker Dask cluster."""
 
+import os
 import re
 import warnings
 from pathlib import Path
@@ -209,6 +210,17 @@ def test_unknown_choices_are_errors_naming_the_factor(national):
         index_uncertainty(national, name, n=16, result=res, choices={"colour": ("red",)})
 
 
+def _fail_slowly_or_fast(i: int) -> int:
+    import time
+
+    if i == 0:
+        time.sleep(0.3)
+        raise ValueError("first task")
+    if i == 1:
+        raise KeyError("second task, finished first")
+    return i
+
+
 def test_same_seed_same_result_in_process_and_on_two_dask_workers(national):
     distributed = pytest.importorskip("distributed")
     kw = dict(n=96, seed=3, chunk_draws=16)
@@ -219,6 +231,16 @@ def test_same_seed_same_result_in_process_and_on_two_dask_workers(national):
         assert len(client.scheduler_info()["workers"]) == 2
         b = index_uncertainty(national, "national_integration_old_survey", dask_client=client,
                               **kw)
+        # the runner's contract on a cluster: data shared twice get two keys (a key hashed
+        # from the data would be the last call's, perhaps being released), and of two failed
+        # tasks the first in task order raises, whichever finished first
+        from urbanrural.methods.robustness.uncertainty import _Runner
+
+        runner = _Runner(client, 1)
+        Z = np.arange(6.0)
+        assert runner.share(Z)[0].key != runner.share(Z)[0].key
+        with pytest.raises(ValueError, match="first task"):
+            runner.gather(runner.map(_fail_slowly_or_fast, [(0,), (1,), (2,)]))
     assert a.result.draws == b.result.draws == 8 * (5 + 2)  # N = 8, D = 5 factors
     np.testing.assert_array_equal(a.result.mean_shift, b.result.mean_shift)
     pd.testing.assert_frame_equal(a.to_frame(), b.to_frame(), check_exact=True)
@@ -238,13 +260,17 @@ def test_workers_with_dasks_trim_threshold_are_named_in_a_warning():
             return self.env
 
     # Dask's nanny default (trim set, mmap not): slow; either unset, or mmap given: not
-    env = {"tcp://b": ("65536", None), "tcp://a": ("65536", None), "tcp://c": (None, None),
-           "tcp://d": ("65536", "1073741824")}
-    with pytest.warns(RuntimeWarning, match="2 of 4 Dask workers run with MALLOC_TRIM"):
+    # a worker process of its own (pid −1, not this one's)
+    env = {"tcp://b": ("65536", None, -1), "tcp://a": ("65536", None, -1),
+           "tcp://c": (None, None, -1), "tcp://d": ("65536", "1073741824", -1),
+           # a worker in this process: glibc read its settings when this process started,
+           # before any nanny wrote the variable into its environment
+           "inproc://e": ("65536", None, os.getpid())}
+    with pytest.warns(RuntimeWarning, match="2 of 5 Dask workers run with MALLOC_TRIM"):
         assert warn_on_trimming_workers(Workers(env)) == ["tcp://a", "tcp://b"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert warn_on_trimming_workers(Workers({"tcp://c": (None, None)})) == []
+        assert warn_on_trimming_workers(Workers({"tcp://c": (None, None, -1)})) == []
 
 
 def test_rank_uncertainty_by_hand_three_units():
@@ -536,6 +562,64 @@ def test_results_equal_the_engine_before_the_speed_up_bit_for_bit(tag, dataset, 
     assert sorted(now) == sorted(k.split(".", 1)[1] for k in before.files if k.startswith(tag))
     for key, value in now.items():
         np.testing.assert_array_equal(value, before[f"{tag}.{key}"], err_msg=key, strict=True)
+
+
+def test_many_blocks_of_units_give_the_bits_of_one(monkeypatch):
+    # the world panel's 3,344 region-years fit one block at n = 200; blocks of 300 units
+    # (12 blocks, the last one shorter) and bootstrap tasks of 2 units must change no bit
+    import urbanrural.methods.robustness.uncertainty as unc
+
+    before = np.load(REGRESSION / "rank_uncertainty_before_speedup.npz")
+    monkeypatch.setattr(unc, "_BLOCK_CELLS", 112 * 300)  # 112 draws at n = 200
+    monkeypatch.setattr(unc._conf_blocks, "__defaults__", (1000,))
+    assert len(unc._unit_blocks(3344, 112)) == 12
+    u = index_uncertainty(ur.load_dataset("world_countries"), "urban_rural_services", n=200,
+                          seed=1, chunk_draws=32, threads=2)
+    assert u.result.draws == 112
+    for key, value in _arrays(u).items():
+        np.testing.assert_array_equal(value, before[f"world.{key}"], err_msg=key, strict=True)
+
+
+def _not_a_number_under_geometric_and_topsis(U, plan):
+    scores = U[..., 0].copy()
+    scores[plan.aggregation == 1, 3] = np.nan
+    scores[plan.aggregation == 2, 5] = np.inf
+    return scores
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_scores_that_are_not_numbers_are_counted_over_every_chunk(threads):
+    # one varying factor (aggregation), random draws: a draw's level is ⌊3u⌋ of its u, so the
+    # counts are known; unit 3 has no score under the geometric mean, unit 5 none under TOPSIS
+    Z = 0.05 + np.random.default_rng(0).random((1, 8, 2))
+    tree = IndexTree("i", (IndexTree("a", column=0), IndexTree("b", column=1)),
+                     "equal").numbered()
+    n = 50
+    level = np.minimum((np.random.default_rng(3).random((n, 1))[:, 0] * 3).astype(int), 2)
+    with pytest.raises(DataError) as e:
+        rank_uncertainty(Z, Z, tree, np.zeros(8), normalisation=("l0",),
+                         weighting=("framework",),
+                         aggregation=("weighted_sum", "geometric", "topsis"),
+                         positive=(False, True, False), n=n, seed=3, sobol=False,
+                         chunk_draws=7, threads=threads, unit_names=[f"u{i}" for i in range(8)],
+                         score=((tree,), _not_a_number_under_geometric_and_topsis))
+    reasons = {i.value: i.reason for i in e.value.issues}
+    assert sorted(reasons) == ["u3", "u5"]
+    assert 0 < (level == 1).sum() < n and 0 < (level == 2).sum() < n
+    assert f"not a number in {(level == 1).sum()} of {n + 1} index variants" in reasons["u3"]
+    assert f"not a number in {(level == 2).sum()} of {n + 1} index variants" in reasons["u5"]
+
+
+def test_weight_groups_must_cover_every_unit():
+    Z = 0.05 + np.random.default_rng(0).random((1, 6, 2))
+    tree = IndexTree("i", (IndexTree("a", column=0), IndexTree("b", column=1)), "entropy")
+    kw = dict(normalisation=("l0",), weighting=("framework",), aggregation=("weighted_sum",),
+              positive=(False,), n=16, sobol=False)
+    with pytest.raises(DataError, match="5 entries for 6 units"):
+        rank_uncertainty(Z, Z, tree, np.zeros(6), weight_groups=np.array([0, 0, 0, 1, 1]), **kw)
+    with pytest.raises(DataError, match="unit 2 has no weight group"):
+        rank_uncertainty(Z, Z, tree, np.zeros(6),
+                         weight_groups=np.array([0, 0, np.nan, 1, 1, 1]), **kw)
 
 
 def test_argsort_ranks_equal_scipy_min_ranks_with_many_ties(world_index):

@@ -241,6 +241,12 @@ def index_uncertainty(panel: Panel, framework: str | Framework | dict, *,
     design and first-order and total Sobol' indices of every factor are estimated on the
     mean absolute rank shift and on each region-year's rank (SALib).
 
+    A framework normalised per year (``normalization: {mode: per_year}``) keeps its mode in
+    every draw: each year's region-years are normalised, weighted (entropy, CRITIC, PCA) and
+    aggregated (TOPSIS's ideal points) among themselves, as run_index does. Its goalposts
+    level is the one exception to the normalisation: goalposts are absolute, the same in
+    every year, but the weights and aggregation of that level still see one year at a time.
+
     Parameters
     ----------
     panel : Panel

@@ -5,8 +5,14 @@ index is built from, and variance-based (Sobol') sensitivity of the ranks to eac
 
 from .engine import DrawPlan, IndexTree, evaluate
 from .sobol import SobolIndices, ishigami, saltelli_design, sobol_analysis, sobol_estimates
-from .uncertainty import Factor, RankUncertainty, rank_uncertainty, ranks_within
+from .uncertainty import (
+    Factor,
+    RankUncertainty,
+    rank_uncertainty,
+    ranks_within,
+    warn_on_trimming_workers,
+)
 
 __all__ = ["DrawPlan", "Factor", "IndexTree", "RankUncertainty", "SobolIndices", "evaluate",
            "ishigami", "rank_uncertainty", "ranks_within", "saltelli_design", "sobol_analysis",
-           "sobol_estimates"]
+           "sobol_estimates", "warn_on_trimming_workers"]

@@ -182,6 +182,20 @@ def _evaluate_chunk(Z, Z_positive, tree, plan, weighting, aggregation, positive,
     return combine(U, plan)
 
 
+def _weight_slices(weight_groups, n_units: int) -> list[np.ndarray]:
+    """The units of each weight group; every unit must be in exactly one (a unit left out
+    would keep no score)."""
+    g = np.asarray(weight_groups)
+    if g.shape != (n_units,):
+        raise DataError(Issue(f"weight_groups has {g.size} entries for {n_units} units: one "
+                              "group per unit is needed", value="weight_groups"))
+    if g.dtype.kind == "f" and not np.isfinite(g).all():
+        u = int(np.flatnonzero(~np.isfinite(g))[0])
+        raise DataError(Issue(f"unit {u} has no weight group (not a number)",
+                              value="weight_groups"))
+    return [np.flatnonzero(g == v) for v in np.unique(g)]
+
+
 def _levels(U: np.ndarray, n_levels: int) -> np.ndarray:
     return np.minimum((U * n_levels).astype(int), n_levels - 1)
 
@@ -276,8 +290,7 @@ def rank_uncertainty(Z: np.ndarray, Z_positive: np.ndarray, tree: IndexTree, gro
         else np.full(n_draws, -1, dtype=int),
         multipliers=np.ones((1, 1)) if multipliers is None else multipliers)
     tree = tree.numbered()
-    slices = None if weight_groups is None else [
-        np.flatnonzero(weight_groups == g) for g in np.unique(weight_groups)]
+    slices = None if weight_groups is None else _weight_slices(weight_groups, Z.shape[1])
     args = (tuple(weighting), tuple(aggregation), tuple(positive), score, slices)
     nominal = _evaluate_chunk(Z, Z_positive, tree, DrawPlan.nominal(1), *args)[0]
     if not (isinstance(threads, int) and threads >= 1):
@@ -355,30 +368,49 @@ def rank_uncertainty(Z: np.ndarray, Z_positive: np.ndarray, tree: IndexTree, gro
         reversals=reversals)
 
 
-def _allocator_environ() -> tuple[str | None, str | None]:
+def _allocator_environ() -> tuple[str | None, str | None, int]:
     import os
 
-    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("MALLOC_MMAP_THRESHOLD_")
+    return (os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("MALLOC_MMAP_THRESHOLD_"),
+            os.getpid())
 
 
 def warn_on_trimming_workers(client) -> list[str]:
-    """Warn (and return their addresses) when Dask workers run with glibc's trim threshold
-    set and no mmap threshold — Dask's default: its nanny starts workers with
-    ``MALLOC_TRIM_THRESHOLD_=65536``, which stops glibc from raising its mmap threshold, so
-    every large temporary array is mapped afresh and zero-filled page by page. The draws then
-    take about twice as long per worker (``benchmarks/bench_robustness.py``: 76.5 s on one
-    such worker against 36.8 s in process, 2,850 × 20 × 40, 896 draws).
+    """Warn about, and return, the Dask workers whose allocator trims eagerly.
+
+    Dask's nanny starts worker processes with ``MALLOC_TRIM_THRESHOLD_=65536``, which stops
+    glibc from raising its mmap threshold: every large temporary array is then mapped
+    afresh and zero-filled page by page, and the draws take about twice as long per worker
+    (``benchmarks/bench_robustness.py``, 2,850 × 20 × 40, 896 draws: 48.1 s on two such
+    workers against 24.5 s on two without). A worker counts when it runs in a process of
+    its own with the variable set and no ``MALLOC_MMAP_THRESHOLD_``; workers in this
+    process (``LocalCluster(processes=False)``) do not, since glibc reads the variable only
+    when a process starts (a nanny writes it into this process's environment later).
+
+    Parameters
+    ----------
+    client : distributed.Client
+        Anything with ``run(fn) -> {address: fn() on that worker}``.
+
+    Returns
+    -------
+    list of str
+        The addresses of those workers, sorted (empty: no warning).
 
     Examples
     --------
     >>> class Workers:  # a stand-in for distributed.Client: run() asks every worker
     ...     def run(self, fn):
-    ...         return {"tcp://a": (None, None)}
+    ...         return {"tcp://a": (None, None, -1)}
     >>> warn_on_trimming_workers(Workers())
     []
     """
+    import os
+
     env = client.run(_allocator_environ)
-    slow = sorted(w for w, (trim, mmap) in env.items() if trim is not None and mmap is None)
+    here = os.getpid()
+    slow = sorted(w for w, (trim, mmap, pid) in env.items()
+                  if trim is not None and mmap is None and pid != here)
     if slow:
         warnings.warn(
             f"{len(slow)} / {len(env)} 个 Dask 工作进程设置了 MALLOC_TRIM_THRESHOLD_（Dask 的默认"
@@ -428,7 +460,9 @@ class _Runner:
     def share(self, *arrays):
         if self.client is None:
             return arrays
-        return self.client.scatter(list(arrays), broadcast=True)
+        # fresh keys: a key hashed from the data would be the previous call's, whose futures
+        # may still be being released (then a task "lost dependencies")
+        return self.client.scatter(list(arrays), broadcast=True, hash=False)
 
     def map(self, fn, arglists):
         if self.client is not None:
@@ -444,11 +478,21 @@ class _Runner:
         return fn(*args)
 
     def gather(self, results):
-        return results if self.client is None else self.client.gather(results)
+        """The results, or the error of the first failed task in task order — the one the
+        serial run raises, whichever task a worker happened to finish first."""
+        if self.client is None:
+            return results
+        from distributed import wait
+
+        wait(results)
+        for future in results:
+            if future.status == "error":
+                future.result()  # raises the task's exception
+        return self.client.gather(results)
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
+        if self.pool is not None:  # after an error, the chunks not yet started are dropped
+            self.pool.shutdown(cancel_futures=True)
 
 
 def _chunk_ranks(Z, Z_positive, tree, plan, weighting, aggregation, positive, score, slices,

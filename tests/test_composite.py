@@ -351,3 +351,17 @@ def test_coupling_kubuqi_published():
         assert D[year] == pytest.approx(pub, abs=1e-3), year
     standard = ur.coupling_coordination(U)
     assert standard.C[1] == pytest.approx(0.8808, abs=1e-4)
+
+
+def test_coupling_degree_is_coupling_coordinations_d_to_the_bit():
+    from urbanrural.methods.composite.coupling import coupling_coordination, coupling_degree
+
+    rng = np.random.default_rng(8)
+    U = rng.random((500, 3))
+    U[:5, 1] = 0.0  # a zero subsystem: C = 0
+    for kw in ({}, {"form": "wang"}, {"alpha": [0.5, 0.3, 0.2]}, {"k": 2.0}):
+        np.testing.assert_array_equal(coupling_degree(U, **kw),
+                                      coupling_coordination(U, **kw).D, strict=True)
+    assert (coupling_degree(U)[:5] == 0).all()
+    with pytest.raises(DataError, match=r"\[0, 1\]"):
+        coupling_degree(U + 1)

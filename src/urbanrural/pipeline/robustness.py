@@ -399,7 +399,7 @@ def index_uncertainty(panel: Panel, framework: str | Framework | dict, *,
                           for a, p in zip(aggregation, positive, strict=True)], dtype=float)
         score = (tuple(next(k for k in tree_n.children if k.id == s_) for s_ in systems),
                  partial(_coupling_degree, scale=scale, alpha=fw.coupling.get("alpha"),
-                         form=fw.coupling.get("form", "standard"), systems=tuple(systems)))
+                         form=fw.coupling.get("form", "standard")))
     groups = np.zeros(len(sc), dtype=int) if single_region else sc.year.to_numpy()
     while True:
         try:
@@ -451,19 +451,19 @@ def index_uncertainty(panel: Panel, framework: str | Framework | dict, *,
                             _tables(r, sc, ch), r, tuple(notes), "D" if couple else "T")
 
 
-def _coupling_degree(U: np.ndarray, plan, *, scale: np.ndarray, alpha, form: str,
-                     systems: tuple[str, ...]) -> np.ndarray:
+def _coupling_degree(U: np.ndarray, plan, *, scale: np.ndarray, alpha, form: str
+                     ) -> np.ndarray:
     """D of every draw and unit from the systems' scores ``U`` (draws, units, systems), each
     draw's scores mapped from its aggregation's scale to [0, 1] (module level for Dask)."""
-    from ..methods.composite.coupling import coupling_coordination
+    from ..methods.composite.coupling import coupling_degree
 
     lo, hi = scale[plan.aggregation, 0], scale[plan.aggregation, 1]
     U01 = (U - lo[:, None, None]) / (hi - lo)[:, None, None]
     # rounding of the affine maps only: a value off [0, 1] by more is a real error
     U01 = np.where((U01 < 0) & (U01 > -1e-12), 0.0, U01)
-    cc = coupling_coordination(U01.reshape(-1, U.shape[-1]), alpha=alpha, form=form,
-                               systems=list(systems))
-    return cc.D.reshape(U.shape[:2])
+    # D alone: no grade labels or lagging-system names for every draw and unit
+    D = coupling_degree(U01.reshape(-1, U.shape[-1]), alpha=alpha, form=form)
+    return D.reshape(U.shape[:2])
 
 
 def _own(X, directions, goalposts, leaf_ids, fw: Framework, bounds, *, years=None):

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ...data.errors import DataError
 
-__all__ = ["CouplingResult", "coupling_coordination", "DEFAULT_GRADES"]
+__all__ = ["CouplingResult", "coupling_coordination", "coupling_degree", "DEFAULT_GRADES"]
 
 # The usual 10-grade scale of D (e.g. 廖重斌 1999 and the papers following it). A convention,
 # not a law: pass your own thresholds and labels.
@@ -125,6 +125,22 @@ def coupling_coordination(U, *, alpha=None, form: str = "standard", grades=None,
     A = np.asarray(U, dtype=float)
     if isinstance(U, pd.DataFrame) and systems is None:
         systems = [str(c) for c in U.columns]
+    C, T, D = _coupling_values(A, alpha=alpha, form=form, k=k)
+    n = A.shape[1]
+    g = DEFAULT_GRADES if grades is None else grades
+    bounds = np.array([b for b, _, _ in g])
+    idx = np.minimum(np.searchsorted(bounds, D, side="right"), len(g) - 1)
+    zh = np.array([x[1] for x in g], dtype=object)[idx]
+    en = np.array([x[2] for x in g], dtype=object)[idx]
+    names = list(systems) if systems is not None else [f"U{i + 1}" for i in range(n)]
+    lag = np.asarray(names, dtype=object)[A.argmin(axis=1)]
+    return CouplingResult(C, T, D, idx, zh, en, lag, form, names)
+
+
+def _coupling_values(A: np.ndarray, *, alpha, form: str, k: float | None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """C, T and D of a checked ``(units, n)`` array: the arithmetic of
+    :func:`coupling_coordination`, without its grades and names."""
     if A.ndim != 2 or A.shape[1] < 2:
         raise DataError("U must be units × n subsystems with n ≥ 2")
     if not np.isfinite(A).all():
@@ -159,12 +175,31 @@ def coupling_coordination(U, *, alpha=None, form: str = "standard", grades=None,
         raise ValueError("form must be 'standard' or 'wang'")
     C = np.clip(C, 0.0, 1.0)
     T = A @ a
-    D = np.sqrt(C * T)
-    g = DEFAULT_GRADES if grades is None else grades
-    bounds = np.array([b for b, _, _ in g])
-    idx = np.minimum(np.searchsorted(bounds, D, side="right"), len(g) - 1)
-    zh = np.array([x[1] for x in g], dtype=object)[idx]
-    en = np.array([x[2] for x in g], dtype=object)[idx]
-    names = list(systems) if systems is not None else [f"U{i + 1}" for i in range(n)]
-    lag = np.asarray(names, dtype=object)[A.argmin(axis=1)]
-    return CouplingResult(C, T, D, idx, zh, en, lag, form, names)
+    return C, T, np.sqrt(C * T)
+
+
+def coupling_degree(U, *, alpha=None, form: str = "standard", k: float | None = None
+                    ) -> np.ndarray:
+    r"""The coupling coordination degree D = √(C·T) alone, per unit: the numbers of
+    :func:`coupling_coordination` (same checks, same arithmetic, the same bits) without its
+    grade labels and lagging-subsystem names, for many units at once (the draws of
+    :mod:`urbanrural.methods.robustness`).
+
+    Parameters
+    ----------
+    U : array_like, shape (units, n)
+        Subsystem indices in [0, 1], n ≥ 2.
+    alpha, form, k
+        As in :func:`coupling_coordination`.
+
+    Returns
+    -------
+    numpy.ndarray
+        D of every unit.
+
+    Examples
+    --------
+    >>> coupling_degree([[0.5, 0.5], [0.8, 0.2]]).round(4).tolist()
+    [0.7071, 0.6325]
+    """
+    return _coupling_values(np.asarray(U, dtype=float), alpha=alpha, form=form, k=k)[2]

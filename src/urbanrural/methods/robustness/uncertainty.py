@@ -30,7 +30,7 @@ import pandas as pd
 
 from ...data.errors import DataError, Issue
 from .engine import DrawPlan, IndexTree, evaluate
-from .sobol import SobolIndices, saltelli_design, sobol_estimates
+from .sobol import SobolIndices, _output_blocks, saltelli_design, sobol_estimates
 
 __all__ = ["Factor", "RankUncertainty", "rank_uncertainty", "ranks_within", "base_sample_size",
            "warn_on_trimming_workers"]
@@ -435,14 +435,10 @@ _BLOCK_CELLS = 1_000_000
 
 def _unit_blocks(n_units: int, n_draws: int) -> list[np.ndarray]:
     """Consecutive blocks of units, fixed by the problem's size alone (never by the executor),
-    so that every way of running gives the same pieces. No block holds a single unit unless
-    there is one: NumPy sums a lone column pairwise, which can differ in the last bit from
-    the same column summed beside others (see ``sobol._output_blocks``)."""
-    size = max(2, _BLOCK_CELLS // max(1, n_draws))
-    starts = list(range(0, n_units, size))
-    if len(starts) > 1 and n_units - starts[-1] == 1:
-        starts.pop()
-    return [np.arange(a, b) for a, b in zip(starts, starts[1:] + [n_units], strict=True)]
+    so that every way of running gives the same pieces; no block of a single unit unless
+    there is one (``sobol._output_blocks``: NumPy sums a lone column pairwise, which can
+    differ in the last bit from the same column summed beside others)."""
+    return _output_blocks(np.arange(n_units), max(2, _BLOCK_CELLS // max(1, n_draws)))
 
 
 class _Runner:
@@ -549,13 +545,8 @@ def _block_statistics(order, *rest):
 
 def _conf_blocks(units: np.ndarray, n_blocks: int = 8) -> list[np.ndarray]:
     """The last group's units in ``n_blocks`` tasks of bootstrap intervals (fewer when there
-    are fewer than 2·n_blocks units): no block of a single unit (see :func:`_unit_blocks`),
-    the split fixed by the number of units alone."""
-    size = max(2, -(-len(units) // n_blocks))
-    starts = list(range(0, len(units), size))
-    if len(starts) > 1 and len(units) - starts[-1] == 1:
-        starts.pop()
-    return [units[a:b] for a, b in zip(starts, starts[1:] + [len(units)], strict=True)]
+    are fewer than 2·n_blocks units), the split fixed by the number of units alone."""
+    return _output_blocks(np.asarray(units), max(2, -(-len(units) // n_blocks)))
 
 
 def _reversal_pairs(order: np.ndarray, nominal: np.ndarray, units: np.ndarray, share: float,

@@ -38,7 +38,7 @@ class Settings:
     Attributes
     ----------
     n : draws asked for per index (Saltelli's design runs N·(D + 2) ≤ n, N a power of two;
-        1024 gives N = 128 with five factors, about 1.6 s for the world index. Sobol' indices
+        1024 gives N = 128 with five factors, 1.3–1.5 s for the world index. Sobol' indices
         then carry bootstrap 95 % half-widths of 0.02–0.24 on the countries' ranks (10–90 %,
         median 0.10; at n = 256, N = 32: 0.05–0.50, median 0.19), so the reading names a
         choice where its interval clears the others' — for 16 of the 150 countries of 2020
